@@ -1,0 +1,49 @@
+# make book       build the site from the notebooks as committed (no training), offline
+# make test       the whole test suite (what CI runs)
+# make reproduce  re-execute every chapter in place at PROFILE (quick | standard | paper), then build
+# make benchmark  training throughput of the pipeline against its ceiling and a naive DataLoader
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PROFILE ?= standard
+# The offline CIFAR-10 copy beside the repository; imported into $AUXLIB_DATA (default ~/.cache/auxlib/data).
+CIFAR10_ARCHIVE ?= ../shared/data/cifar10/cifar10-jpeg-q75.tar.gz
+NOTEBOOKS := $(wildcard $(addsuffix .ipynb,$(shell sed -n 's/^root: *//p; s/^ *- *file: *//p' _toc.yml)))
+
+.PHONY: install data book test reproduce benchmark clean
+
+$(BIN)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+data: install
+	@if [ -f "$(CIFAR10_ARCHIVE)" ]; then \
+		$(BIN)/python -m auxlib.data import "$(CIFAR10_ARCHIVE)" --name cifar10; \
+	else \
+		echo "No CIFAR-10 archive at $(CIFAR10_ARCHIVE): torchvision will download CIFAR-10 on first use."; \
+	fi
+
+book: install
+	$(BIN)/jupyter-book build -W --keep-going .
+	@echo "Open $(CURDIR)/_build/html/book/intro.html"
+
+test: install data
+	$(BIN)/python -m pytest
+
+reproduce: install data
+	@for nb in $(NOTEBOOKS); do \
+		echo "== $$nb ($(PROFILE))"; \
+		$(BIN)/papermill "$$nb" "$$nb" -p profile $(PROFILE) -k python3 --cwd book || exit 1; \
+	done
+	$(MAKE) book
+
+benchmark: install data
+	$(BIN)/python benchmarks/throughput.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,197 @@
+"""Configuration: one validated dataclass per model, one for training, and the profiles.
+
+A chapter turns its notebook parameters into a :class:`RunConfig` with :func:`experiment`, which starts from the
+chosen profile's defaults and applies every parameter that is not ``None``. Invalid values stop there with one
+``ValueError`` sentence that names the parameter and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Data sets auxlib can load, with their image shape (channels, height, width).
+DATASETS: dict[str, tuple[int, int, int]] = {
+    "cifar10": (3, 32, 32),
+    "svhn": (3, 32, 32),
+    "synth-svhn": (3, 32, 32),
+}
+LIKELIHOODS = ("bernoulli", "gaussian", "logistic")
+TRANSFORMS = ("shuffle", "grayscale")
+PROFILE_NAMES = ("quick", "standard", "paper")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _require(ok: bool, name: str, allowed: str, value: Any) -> None:
+    if not ok:
+        raise ValueError(f"{name} must be {allowed}, got {value!r}.")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _positive_int(name: str, value: Any) -> None:
+    _require(_is_int(value) and value > 0, name, "a positive integer", value)
+
+
+@dataclass(frozen=True)
+class AuxVAEConfig:
+    """The VAE with an auxiliary generative task (SPEC section 2).
+
+    ``aux=False`` gives the baseline of the same network without the auxiliary task: no auxiliary decoder, and
+    both encoders read the original image, so the latent is a plain VAE latent split into two halves.
+    """
+
+    image_shape: tuple[int, int, int] = (3, 32, 32)
+    z_g: int = 32
+    z_l: int = 32
+    widths: tuple[int, ...] = (32, 64, 128)
+    likelihood: str = "logistic"
+    transform: str = "shuffle"
+    patch_size: int = 4
+    aux: bool = True
+    beta: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "image_shape", tuple(self.image_shape))
+        object.__setattr__(self, "widths", tuple(self.widths))
+        _positive_int("z_g", self.z_g)
+        _positive_int("z_l", self.z_l)
+        _require(len(self.widths) > 0 and all(_is_int(w) and w > 0 for w in self.widths),
+                 "widths", "a non-empty list of positive integers", self.widths)
+        _require(self.likelihood in LIKELIHOODS, "likelihood", f"one of {', '.join(LIKELIHOODS)}", self.likelihood)
+        _require(self.transform in TRANSFORMS, "transform", f"one of {', '.join(TRANSFORMS)}", self.transform)
+        _require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
+        _require(_is_number(self.beta) and self.beta >= 0, "beta", "a number >= 0", self.beta)
+        check_patch_size("patch_size", self.patch_size, self.image_shape)
+        _, height, width = self.image_shape
+        depth = len(self.widths)
+        _require(height % 2**depth == 0 and width % 2**depth == 0, "widths",
+                 f"at most {_max_depth(height, width)} layers for a {height}x{width} image", self.widths)
+
+
+def check_patch_size(name: str, value: Any, image_shape: tuple[int, int, int]) -> None:
+    """Raise a ValueError naming ``name`` unless ``value`` is a patch size that divides the image."""
+    _, height, width = image_shape
+    sizes = [n for n in range(1, min(height, width) + 1) if height % n == 0 and width % n == 0]
+    _require(_is_int(value) and value in sizes, name,
+             f"a size that divides the {height}x{width} image ({', '.join(map(str, sizes))})", value)
+
+
+def _max_depth(height: int, width: int) -> int:
+    depth = 0
+    while height % 2 ** (depth + 1) == 0 and width % 2 ** (depth + 1) == 0:
+        depth += 1
+    return depth
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: steps, batch, optimiser, seed, and where checkpoints fall.
+
+    ``device`` and ``checkpoint_every`` do not change what is learned, so they are left out of the run's key
+    (a run trained on a GPU is found again by a notebook on a CPU).
+    """
+
+    steps: int = 2000
+    batch_size: int = 64
+    lr: float = 5e-4
+    seed: int = 0
+    log_every: int = 50
+    checkpoint_every: int = 500
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        _positive_int("steps", self.steps)
+        _positive_int("batch_size", self.batch_size)
+        _require(_is_number(self.lr) and self.lr > 0, "lr", "a positive number", self.lr)
+        _require(_is_int(self.seed) and self.seed >= 0, "seed", "an integer >= 0", self.seed)
+        _positive_int("log_every", self.log_every)
+        _positive_int("checkpoint_every", self.checkpoint_every)
+        _require(self.device in DEVICES, "device", f"one of {', '.join(DEVICES)}", self.device)
+
+
+_NOT_IN_KEY = {"device", "checkpoint_every"}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One training run: a model, trained on (the first ``n_train`` images of) a data set's train split."""
+
+    dataset: str
+    model: AuxVAEConfig
+    train: TrainConfig = field(default_factory=TrainConfig)
+    n_train: int | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}", self.dataset)
+        _require(self.n_train is None or (_is_int(self.n_train) and self.n_train > 0), "n_train",
+                 "None (the whole split) or a positive integer", self.n_train)
+        _require(tuple(self.model.image_shape) == DATASETS[self.dataset], "model.image_shape",
+                 f"{DATASETS[self.dataset]} for {self.dataset}", self.model.image_shape)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, with the model's class name so the run can be rebuilt."""
+        out = dataclasses.asdict(self)
+        out["model_type"] = type(self.model).__name__
+        return out
+
+    def key(self) -> str:
+        """Hash of everything that changes what is learned: the name of this run in the run cache."""
+        described = self.to_dict()
+        described["train"] = {k: v for k, v in described["train"].items() if k not in _NOT_IN_KEY}
+        text = json.dumps(described, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+        """Inverse of :meth:`to_dict`."""
+        model_cls = MODEL_CONFIGS[data["model_type"]]
+        return cls(dataset=data["dataset"], model=model_cls(**data["model"]), train=TrainConfig(**data["train"]),
+                   n_train=data["n_train"])
+
+
+MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig}
+
+# Profiles: what each chapter runs at each budget. Keys are fields of the model config, of TrainConfig, or
+# ``n_train``. ``quick`` exists for tests (seconds); ``standard`` is what the committed book shows, sized for a
+# 2-core CPU; ``paper`` is the paper's budget ([SPLIT]: batch 64, Adam 1e-4, 1,000,000 steps, 128 + 128 latents),
+# meant for a GPU.
+_PAPER = dict(z_g=128, z_l=128, steps=1_000_000, batch_size=64, lr=1e-4, checkpoint_every=10_000, log_every=500)
+PROFILES: dict[str, dict[str, dict[str, Any]]] = {
+    "method": {
+        "quick": dict(steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),
+        "standard": dict(steps=2000, batch_size=64, log_every=25),
+        "paper": _PAPER,
+    },
+}
+
+_TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
+
+
+def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10", model: type = AuxVAEConfig,
+               **params: Any) -> RunConfig:
+    """Build the validated run config of a chapter from a profile and the notebook's parameters.
+
+    Parameters that are ``None`` keep the profile's value; any other value overrides it.
+    """
+    _require(chapter in PROFILES, "chapter", f"one of {', '.join(PROFILES)}", chapter)
+    _require(profile in PROFILE_NAMES, "profile", f"one of {', '.join(PROFILE_NAMES)}", profile)
+    _require(dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}", dataset)
+    values = dict(PROFILES[chapter][profile])
+    values.update({k: v for k, v in params.items() if v is not None})
+    model_fields = {f.name for f in dataclasses.fields(model)}
+    unknown = set(values) - model_fields - _TRAIN_FIELDS - {"n_train"}
+    _require(not unknown, "parameters", f"among {', '.join(sorted(model_fields | _TRAIN_FIELDS))}",
+             sorted(unknown))
+    model_cfg = model(image_shape=DATASETS[dataset], **{k: v for k, v in values.items() if k in model_fields})
+    train_cfg = TrainConfig(**{k: v for k, v in values.items() if k in _TRAIN_FIELDS})
+    return RunConfig(dataset=dataset, model=model_cfg, train=train_cfg, n_train=values.get("n_train"))

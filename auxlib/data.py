@@ -1,0 +1,211 @@
+"""Data sets as in-memory uint8 arrays, with an on-disk cache.
+
+``load(name, split)`` returns an :class:`ImageSet` of NHWC uint8 images, int64 labels and, for synthetic data,
+a table of the true factors of every image. The first load of a data set converts it once into
+``<root>/<name>/<split>.npz``; later loads read that file. The root is the ``root`` argument, else the
+``AUXLIB_DATA`` environment variable, else ``~/.cache/auxlib/data``.
+
+Command line: ``python -m auxlib.data import PATH --name cifar10`` imports an ImageFolder tree (``PATH/train``,
+``PATH/test``, one sub-folder per class) or a ``.tar.gz`` of one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from tqdm import tqdm
+
+from .config import DATASETS
+from .io import atomic_path
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+SPLITS = {"cifar10": ("train", "test"), "svhn": ("train", "test", "extra"),
+          "synth-svhn": ("train", "test", "extra")}
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A data set is not in the cache and could not be obtained."""
+
+
+class ImageSet(NamedTuple):
+    """Images ``(N, H, W, C)`` uint8, labels ``(N,)`` int64, and per-image factors (or None)."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    factors: dict[str, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, n: int | None, seed: int = 0) -> "ImageSet":
+        """``n`` examples drawn at random without replacement, in their original order (all when ``n`` is None
+        or at least the size). Random, because files such as the CIFAR-10 copy are sorted by class."""
+        if n is None or n >= len(self):
+            return self
+        index = np.sort(np.random.default_rng(seed).choice(len(self), size=n, replace=False))
+        factors = None if self.factors is None else {k: v[index] for k, v in self.factors.items()}
+        return ImageSet(self.images[index], self.labels[index], factors)
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """Where data sets are cached: ``root``, else ``$AUXLIB_DATA``, else ``~/.cache/auxlib/data``."""
+    if root is not None:
+        return Path(root)
+    return Path(os.environ.get("AUXLIB_DATA", Path.home() / ".cache" / "auxlib" / "data"))
+
+
+def cache_path(name: str, split: str, root: str | os.PathLike | None = None) -> Path:
+    """The cache file of one split: ``<root>/<name>/<split>.npz``."""
+    return data_root(root) / name / f"{split}.npz"
+
+
+def load(name: str, split: str = "train", root: str | os.PathLike | None = None) -> ImageSet:
+    """Load a split of a data set (``cifar10``, ``svhn`` or ``synth-svhn``), converting it into the cache first
+    if needed."""
+    if name not in DATASETS:
+        raise ValueError(f"name must be one of {', '.join(DATASETS)}, got {name!r}.")
+    if split not in SPLITS[name]:
+        raise ValueError(f"split must be one of {', '.join(SPLITS[name])} for {name}, got {split!r}.")
+    path = cache_path(name, split, root)
+    if not path.exists():
+        save(_FETCHERS[name](split, data_root(root) / name), path)
+    with np.load(path) as npz:
+        factors = {k[len("factor_"):]: npz[k] for k in npz.files if k.startswith("factor_")}
+        return ImageSet(npz["images"], npz["labels"].astype(np.int64), factors or None)
+
+
+def save(data: ImageSet, path: Path) -> None:
+    """Write an ImageSet to ``path`` atomically: a reader never sees a half-written file."""
+    arrays = {"images": data.images, "labels": data.labels}
+    arrays.update({f"factor_{k}": v for k, v in (data.factors or {}).items()})
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def _torchvision_error(name: str, folder: Path, error: Exception, how: str) -> DataNotFoundError:
+    return DataNotFoundError(
+        f"{name} is not in {folder} and the download through torchvision failed ({type(error).__name__}: "
+        f"{error}). Provide it by {how}, or point AUXLIB_DATA (or root=) at a folder that holds {name}/<split>.npz.")
+
+
+def _fetch_cifar10(split: str, folder: Path) -> ImageSet:
+    from torchvision.datasets import CIFAR10
+
+    try:
+        ds = CIFAR10(str(folder / "torchvision"), train=split == "train", download=True)
+    except Exception as error:  # torchvision raises URLError, RuntimeError... when offline
+        raise _torchvision_error("cifar10", folder, error,
+                                 "connecting to the internet, or importing an ImageFolder copy with "
+                                 "`python -m auxlib.data import PATH --name cifar10`") from error
+    return ImageSet(np.asarray(ds.data, dtype=np.uint8), np.asarray(ds.targets, dtype=np.int64))
+
+
+def _fetch_svhn(split: str, folder: Path) -> ImageSet:
+    from torchvision.datasets import SVHN
+
+    try:
+        ds = SVHN(str(folder / "torchvision"), split=split, download=True)
+    except Exception as error:
+        raise _torchvision_error("svhn", folder, error,
+                                 f"connecting to the internet, or copying {split}_32x32.mat into "
+                                 f"{folder / 'torchvision'}") from error
+    # torchvision keeps SVHN as NCHW with labels already mapped from 10 to 0.
+    return ImageSet(np.ascontiguousarray(ds.data.transpose(0, 2, 3, 1)), np.asarray(ds.labels, dtype=np.int64))
+
+
+def _fetch_synth_svhn(split: str, folder: Path) -> ImageSet:
+    from . import synth_svhn
+
+    images, labels, factors = synth_svhn.generate_split(split, progress=True)
+    return ImageSet(images, labels, factors)
+
+
+_FETCHERS = {"cifar10": _fetch_cifar10, "svhn": _fetch_svhn, "synth-svhn": _fetch_synth_svhn}
+
+
+def read_image_folder(path: str | os.PathLike, classes: tuple[str, ...] | None = None) -> ImageSet:
+    """Decode an ImageFolder tree (one sub-folder per class) into arrays.
+
+    ``classes`` fixes the label of each class name (CIFAR-10's official order, say); by default the
+    alphabetical order of the sub-folders, as torchvision's ImageFolder does.
+    """
+    from PIL import Image
+    from torchvision.datasets import ImageFolder
+
+    folder = ImageFolder(str(path))
+    if classes is not None:
+        missing = set(folder.classes) - set(classes)
+        if missing:
+            raise ValueError(f"path {path} has class folders {sorted(missing)} that are not among {list(classes)}.")
+        relabel = {folder.class_to_idx[c]: classes.index(c) for c in folder.classes}
+    else:
+        relabel = {i: i for i in range(len(folder.classes))}
+    images = [np.asarray(Image.open(f).convert("RGB"), dtype=np.uint8)
+              for f, _ in tqdm(folder.samples, desc=f"decode {Path(path).name}", unit="img", mininterval=5)]
+    labels = np.array([relabel[c] for _, c in folder.samples], dtype=np.int64)
+    return ImageSet(np.stack(images), labels)
+
+
+def import_image_folder(path: str | os.PathLike, name: str, root: str | os.PathLike | None = None) -> list[Path]:
+    """Import an ImageFolder copy of a data set (``PATH/<split>/<class>/*.jpg``) or a ``.tar.gz`` of one into
+    the cache. Returns the cache files written."""
+    if name not in DATASETS:
+        raise ValueError(f"name must be one of {', '.join(DATASETS)}, got {name!r}.")
+    path = Path(path)
+    if path.is_file() and path.name.endswith((".tar.gz", ".tgz", ".tar")):
+        with tempfile.TemporaryDirectory(dir=_scratch_dir(root)) as tmp:
+            with tarfile.open(path) as tar:
+                tar.extractall(tmp, filter="data")
+            return import_image_folder(_tree_root(Path(tmp), name), name, root)
+    splits = [s for s in SPLITS[name] if (path / s).is_dir()]
+    if not splits:
+        raise DataNotFoundError(f"path {path} has none of the split folders {', '.join(SPLITS[name])}.")
+    classes = CIFAR10_CLASSES if name == "cifar10" else None
+    written = []
+    for split in splits:
+        target = cache_path(name, split, root)
+        save(read_image_folder(path / split, classes), target)
+        written.append(target)
+    return written
+
+
+def _scratch_dir(root: str | os.PathLike | None) -> Path:
+    folder = data_root(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _tree_root(folder: Path, name: str) -> Path:
+    """The folder holding the split folders inside an extracted archive (it may be nested one level)."""
+    if any((folder / s).is_dir() for s in SPLITS[name]):
+        return folder
+    children = [c for c in folder.iterdir() if c.is_dir()]
+    return children[0] if len(children) == 1 else folder
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m auxlib.data import PATH --name NAME [--root DIR]``."""
+    parser = argparse.ArgumentParser(prog="python -m auxlib.data", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="import an ImageFolder tree or a .tar.gz of one into the cache")
+    imp.add_argument("path")
+    imp.add_argument("--name", required=True, choices=sorted(DATASETS))
+    imp.add_argument("--root", default=None, help="data root (default: $AUXLIB_DATA or ~/.cache/auxlib/data)")
+    imp.add_argument("--force", action="store_true", help="re-import even if the cache already holds the data")
+    args = parser.parse_args(argv)
+    existing = [cache_path(args.name, s, args.root) for s in SPLITS[args.name]]
+    if not args.force and any(p.exists() for p in existing):
+        print(f"{args.name} is already in {data_root(args.root) / args.name} (use --force to re-import).")
+        return
+    for written in import_image_folder(args.path, args.name, args.root):
+        print(f"wrote {written}")
+
+
+if __name__ == "__main__":
+    main()

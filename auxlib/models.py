@@ -1,0 +1,182 @@
+"""Models: the AuxVAE of SPEC section 2 and the convolutional blocks it is made of.
+
+Every model takes images as uint8 (or float in [0, 1]) NCHW tensors and has a ``loss(x, y=None, generator=None)``
+that returns a dict of scalar tensors with the total under ``"loss"``; that is all :mod:`auxlib.train` needs.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import likelihoods
+from .config import AuxVAEConfig
+from .transforms import grayscale, patch_shuffle
+
+
+def to_unit(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images to float in [0, 1]; float images are returned as they are."""
+    return x.float().div_(255) if x.dtype == torch.uint8 else x
+
+
+class GaussianEncoder(nn.Module):
+    """Strided convolutions, then dense layers for the mean and (softplus) standard deviation of q(z | x)."""
+
+    def __init__(self, in_channels: int, widths: tuple[int, ...], latent: int, spatial: int):
+        super().__init__()
+        layers: list[nn.Module] = []
+        for width in widths:
+            layers += [nn.Conv2d(in_channels, width, 4, stride=2, padding=1), nn.ReLU()]
+            in_channels = width
+        self.trunk = nn.Sequential(*layers, nn.Flatten())
+        self.head = nn.Linear(widths[-1] * spatial * spatial, 2 * latent)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, raw_std = self.head(self.trunk(x * 2 - 1)).chunk(2, dim=1)
+        return mu, F.softplus(raw_std) + 1e-4
+
+
+class ConvDecoder(nn.Module):
+    """A dense layer to a small feature map, then transposed convolutions up to the image size."""
+
+    def __init__(self, latent: int, widths: tuple[int, ...], out_channels: int, spatial: int):
+        super().__init__()
+        self.spatial = spatial
+        self.top = widths[-1]
+        self.fc = nn.Linear(latent, self.top * spatial * spatial)
+        channels = [*reversed(widths), out_channels]
+        layers: list[nn.Module] = []
+        for c_in, c_out in zip(channels[:-1], channels[1:]):
+            layers += [nn.ReLU(), nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(self.fc(z).view(-1, self.top, self.spatial, self.spatial))
+
+
+class Posterior(NamedTuple):
+    """Means and standard deviations of q(z_g | x) and q(z_l | x^)."""
+
+    mu_g: torch.Tensor
+    std_g: torch.Tensor
+    mu_l: torch.Tensor
+    std_l: torch.Tensor
+
+
+def gaussian_kl(mu: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, std^2) || N(0, I)) of each row, in nats."""
+    return 0.5 * (mu.pow(2) + std.pow(2) - 1 - 2 * std.log()).sum(1)
+
+
+class AuxVAE(nn.Module):
+    """VAE whose local latent must also explain a transformed image (SPEC Eq. 6).
+
+    z_g ~ q(z_g | x) and z_l ~ q(z_l | x^) with x^ = g(x); the main decoder models p(x | z_g, z_l) and the
+    auxiliary decoder p^(x^ | z_l). Because x^ has lost the global structure, z_l cannot usefully carry it, and
+    the KL pressure moves it into z_g.
+    """
+
+    def __init__(self, config: AuxVAEConfig):
+        super().__init__()
+        self.config = config
+        channels, height, _ = config.image_shape
+        spatial = height // 2 ** len(config.widths)
+        self.likelihood = likelihoods.get(config.likelihood)
+        out = channels * self.likelihood.params_per_channel
+        self.enc_g = GaussianEncoder(channels, config.widths, config.z_g, spatial)
+        self.enc_l = GaussianEncoder(channels, config.widths, config.z_l, spatial)
+        self.dec = ConvDecoder(config.z_g + config.z_l, config.widths, out, spatial)
+        self.aux_dec = ConvDecoder(config.z_l, config.widths, out, spatial) if config.aux else None
+
+    def transform(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """x^ = g(x): the patch shuffle or grey-scale conversion chosen in the config."""
+        if self.config.transform == "grayscale":
+            return grayscale(x)
+        return patch_shuffle(x, self.config.patch_size, generator=generator)
+
+    def encode(self, x: torch.Tensor, x_hat: torch.Tensor | None = None,
+               generator: torch.Generator | None = None) -> Posterior:
+        """Posterior parameters; ``x_hat`` is drawn with ``transform`` when not given."""
+        x = to_unit(x)
+        if not self.config.aux:
+            local_input = x
+        else:
+            local_input = to_unit(x_hat) if x_hat is not None else self.transform(x, generator)
+        return Posterior(*self.enc_g(x), *self.enc_l(local_input))
+
+    def decode(self, z_g: torch.Tensor, z_l: torch.Tensor) -> torch.Tensor:
+        """Mean image in [0, 1] of p(x | z_g, z_l)."""
+        return self.likelihood.mean(self.dec(torch.cat([z_g, z_l], dim=1)))
+
+    def decode_aux(self, z_l: torch.Tensor) -> torch.Tensor:
+        """Mean image in [0, 1] of the auxiliary decoder p^(x^ | z_l)."""
+        if self.aux_dec is None:
+            raise ValueError("decode_aux needs a model built with aux=True.")
+        return self.likelihood.mean(self.aux_dec(z_l))
+
+    @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Decode the posterior means of ``x``."""
+        post = self.encode(x, generator=generator)
+        return self.decode(post.mu_g, post.mu_l)
+
+    @torch.no_grad()
+    def reconstruct_with_aux(self, x: torch.Tensor, generator: torch.Generator | None = None
+                             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(x^, reconstruction of x, auxiliary reconstruction of x^) from the posterior means (SPEC Fig. 1b)."""
+        x_hat = self.transform(to_unit(x), generator)
+        post = self.encode(x, x_hat)
+        return x_hat, self.decode(post.mu_g, post.mu_l), self.decode_aux(post.mu_l)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n images decoded from z_g, z_l ~ N(0, I)."""
+        device = next(self.parameters()).device
+        z_g = torch.randn(n, self.config.z_g, generator=generator, device=device)
+        z_l = torch.randn(n, self.config.z_l, generator=generator, device=device)
+        return self.decode(z_g, z_l)
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator: torch.Generator | None = None,
+             x_hat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Eq. 6 averaged over the batch: ``rec`` + ``aux`` + beta * (``kl_g`` + ``kl_l``), in nats per image.
+
+        ``x_hat`` is drawn with ``transform`` unless given; ``y`` is unused (the trainer passes labels to every
+        model).
+        """
+        x = to_unit(x)
+        if not self.config.aux:
+            x_hat = None
+        elif x_hat is None:
+            x_hat = self.transform(x, generator)
+        else:
+            x_hat = to_unit(x_hat)
+        post = self.encode(x, x_hat)
+        z_g = post.mu_g + post.std_g * torch.randn_like(post.std_g)
+        z_l = post.mu_l + post.std_l * torch.randn_like(post.std_l)
+        terms = {
+            "rec": self.likelihood.nll(self.dec(torch.cat([z_g, z_l], dim=1)), x).mean(),
+            "aux": (self.likelihood.nll(self.aux_dec(z_l), x_hat).mean() if self.aux_dec is not None
+                    else x.new_zeros(())),
+            "kl_g": gaussian_kl(post.mu_g, post.std_g).mean(),
+            "kl_l": gaussian_kl(post.mu_l, post.std_l).mean(),
+        }
+        terms["loss"] = terms["rec"] + terms["aux"] + self.config.beta * (terms["kl_g"] + terms["kl_l"])
+        return terms
+
+
+_MODELS: dict[type, type[nn.Module]] = {AuxVAEConfig: AuxVAE}
+
+
+def build(config) -> nn.Module:
+    """The model a config describes (pythae-style: one config class per model)."""
+    if type(config) not in _MODELS:
+        raise ValueError(f"config must be one of {', '.join(c.__name__ for c in _MODELS)}, got {type(config).__name__}.")
+    return _MODELS[type(config)](config)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,0 +1,82 @@
+"""Each chapter's numbers, written to ``book/results/<chapter>.json`` with what produced them.
+
+The prose of a chapter quotes these dicts, never typed numbers, and the results page reads them all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .io import atomic_path
+
+_PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "scipy")
+
+
+def results_dir() -> Path:
+    """``$AUXLIB_RESULTS`` if set, else ``book/results`` of the project the working folder lies in (found by
+    its ``_toc.yml``), else ``./results``."""
+    if "AUXLIB_RESULTS" in os.environ:
+        return Path(os.environ["AUXLIB_RESULTS"])
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").exists() and (folder / "book").is_dir():
+            return folder / "book" / "results"
+    return here / "results"
+
+
+def environment() -> dict[str, Any]:
+    """Package versions, Python, platform and the git commit of the code (with ``+dirty`` if modified)."""
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"packages": versions, "python": platform.python_version(), "machine": platform.machine(),
+            "commit": _git_commit()}
+
+
+def _git_commit() -> str | None:
+    where = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
+def save(chapter: str, results: dict[str, Any], directory: str | os.PathLike | None = None) -> Path:
+    """Write ``results`` (plus the environment) to ``<directory>/<chapter>.json`` atomically; returns the path.
+
+    ``results`` should hold the data set, profile, config and seeds next to the measured numbers.
+    """
+    path = Path(directory) if directory is not None else results_dir()
+    path = path / f"{chapter}.json"
+    payload = {"chapter": chapter, **results, "environment": environment()}
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=1, sort_keys=False, default=_jsonable) + "\n")
+    return path
+
+
+def load(chapter: str, directory: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Read a chapter's results."""
+    path = (Path(directory) if directory is not None else results_dir()) / f"{chapter}.json"
+    return json.loads(path.read_text())
+
+
+def _jsonable(value: Any) -> Any:
+    """numpy and torch scalars/arrays to plain Python."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

@@ -1,0 +1,58 @@
+"""The transforms g(x) that destroy the information the main latent should hold.
+
+``patch_shuffle`` keeps the pixels inside each n x n patch and scrambles where the patches go, so only local
+(short-range) structure survives; ``grayscale`` removes colour. Both act on a batch tensor ``(B, C, H, W)`` on
+any device, without a Python loop over images.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def patch_shuffle(x: torch.Tensor, n: int, generator: torch.Generator | None = None,
+                  shared: bool = False) -> torch.Tensor:
+    """Cut each image into n x n patches and put them back in a random order.
+
+    Args:
+        x: batch ``(B, C, H, W)`` of any dtype.
+        n: patch size; must divide both H and W. ``n = 1`` shuffles pixels, ``n = H = W`` is the identity.
+        generator: source of the permutations (for reproducible runs); its device is used to draw them.
+        shared: one permutation for the whole batch instead of an independent one per image.
+    """
+    if x.dim() != 4:
+        raise ValueError(f"x must be a batch of shape (B, C, H, W), got shape {tuple(x.shape)}.")
+    b, c, h, w = x.shape
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1 or h % n or w % n:
+        raise ValueError(f"n must be a positive integer that divides the image height {h} and width {w}, got {n!r}.")
+    rows, cols = h // n, w // n
+    m = rows * cols
+    if m == 1:
+        return x.clone()
+    # (B, C, rows, n, cols, n) -> (B, m, C, n, n): one entry per patch, pixels inside it untouched.
+    patches = x.reshape(b, c, rows, n, cols, n).permute(0, 2, 4, 1, 3, 5).reshape(b, m, c, n, n)
+    draw_device = generator.device if generator is not None else x.device
+    keys = torch.rand(1 if shared else b, m, generator=generator, device=draw_device)
+    perm = keys.argsort(dim=1).to(x.device).expand(b, m)
+    shuffled = torch.gather(patches, 1, perm[:, :, None, None, None].expand_as(patches))
+    return shuffled.reshape(b, rows, cols, c, n, n).permute(0, 3, 1, 4, 2, 5).reshape(b, c, h, w)
+
+
+# ITU-R BT.601 luma weights, the usual RGB -> grey conversion (as in torchvision's rgb_to_grayscale).
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def grayscale(x: torch.Tensor) -> torch.Tensor:
+    """Replace each pixel by its luminance, kept as 3 equal channels so shapes do not change.
+
+    Accepts float images or uint8 (rounded back to uint8).
+    """
+    if x.dim() != 4 or x.shape[1] != 3:
+        raise ValueError(f"x must be a batch of RGB images of shape (B, 3, H, W), got shape {tuple(x.shape)}.")
+    weights = torch.tensor(_LUMA, device=x.device, dtype=torch.float32).view(1, 3, 1, 1)
+    luma = (x.float() * weights).sum(dim=1, keepdim=True)
+    if x.dtype == torch.uint8:
+        luma = luma.round().clamp(0, 255).to(torch.uint8)
+    else:
+        luma = luma.to(x.dtype)
+    return luma.expand(-1, 3, -1, -1).contiguous()

@@ -1,0 +1,117 @@
+import tarfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from auxlib import data
+from tests.conftest import require_dataset
+
+
+def write_image_folder(root, split_sizes, classes=("cat", "airplane", "dog")):
+    """A tiny ImageFolder tree of PNG files with known pixels; returns {split: (images, class names)}."""
+    rng = np.random.default_rng(0)
+    made = {}
+    for split, n in split_sizes.items():
+        images, names = [], []
+        for i in range(n):
+            name = classes[i % len(classes)]
+            img = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+            (root / split / name).mkdir(parents=True, exist_ok=True)
+            Image.fromarray(img).save(root / split / name / f"{i:04d}.png")
+            images.append(img)
+            names.append(name)
+        made[split] = (images, names)
+    return made
+
+
+def test_cache_round_trip_with_factors(tmp_path):
+    original = data.ImageSet(np.zeros((3, 32, 32, 3), np.uint8), np.array([1, 2, 3]),
+                             {"font": np.array([0, 1, 2]), "fg": np.ones((3, 3))})
+    path = data.cache_path("synth-svhn", "test", tmp_path)
+    data.save(original, path)
+    loaded = data.load("synth-svhn", "test", root=tmp_path)
+    assert np.array_equal(loaded.images, original.images) and loaded.labels.dtype == np.int64
+    assert set(loaded.factors) == {"font", "fg"} and np.array_equal(loaded.factors["fg"], original.factors["fg"])
+    assert [p.name for p in path.parent.iterdir()] == ["test.npz"]
+
+
+def test_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
+    def crash_midway(f, **arrays):
+        f.write(b"half an npz")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", crash_midway)
+    path = tmp_path / "cifar10" / "train.npz"
+    with pytest.raises(KeyboardInterrupt):
+        data.save(data.ImageSet(np.zeros((2, 4, 4, 3), np.uint8), np.array([0, 1])), path)
+    assert list(path.parent.iterdir()) == []
+
+
+def test_import_image_folder_uses_cifar10_label_order(tmp_path):
+    made = write_image_folder(tmp_path / "tree", {"train": 6, "test": 3})
+    written = data.import_image_folder(tmp_path / "tree", "cifar10", root=tmp_path / "cache")
+    assert sorted(p.name for p in written) == ["test.npz", "train.npz"]
+    train = data.load("cifar10", "train", root=tmp_path / "cache")
+    assert train.images.shape == (6, 32, 32, 3) and train.images.dtype == np.uint8
+    # ImageFolder sorts classes; labels must follow CIFAR-10's official order instead.
+    for img, label in zip(train.images, train.labels):
+        match = [i for i, ref in enumerate(made["train"][0]) if np.array_equal(ref, img)]
+        assert len(match) == 1
+        assert data.CIFAR10_CLASSES[label] == made["train"][1][match[0]]
+
+
+def test_import_from_tar_gz(tmp_path):
+    write_image_folder(tmp_path / "tree" / "cifar10-images", {"test": 4})
+    archive = tmp_path / "c.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "tree" / "cifar10-images", arcname="cifar10-images")
+    data.import_image_folder(archive, "cifar10", root=tmp_path / "cache")
+    assert len(data.load("cifar10", "test", root=tmp_path / "cache")) == 4
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["cifar10"]  # scratch folder removed
+
+
+def test_missing_data_offline_names_folder_and_options(tmp_path, monkeypatch):
+    import torchvision.datasets
+
+    def offline(*args, **kwargs):
+        raise RuntimeError("<urlopen error [Errno -3] Temporary failure in name resolution>")
+
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", offline)
+    monkeypatch.setattr(torchvision.datasets, "SVHN", offline)
+    with pytest.raises(data.DataNotFoundError) as info:
+        data.load("cifar10", "train", root=tmp_path)
+    message = str(info.value)
+    assert str(tmp_path / "cifar10") in message and "download" in message and "python -m auxlib.data import" in message
+    with pytest.raises(data.DataNotFoundError, match="test_32x32.mat"):
+        data.load("svhn", "test", root=tmp_path)
+    assert not any(tmp_path.rglob("*.npz"))
+
+
+def test_bad_names_and_splits(tmp_path):
+    with pytest.raises(ValueError, match="name must be one of"):
+        data.load("mnist", root=tmp_path)
+    with pytest.raises(ValueError, match="split must be one of train, test for cifar10"):
+        data.load("cifar10", "extra", root=tmp_path)
+
+
+def test_data_root_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUXLIB_DATA", str(tmp_path))
+    assert data.cache_path("svhn", "train") == tmp_path / "svhn" / "train.npz"
+    assert data.data_root("/elsewhere") == data.Path("/elsewhere")
+
+
+def test_subset_is_random_but_reproducible():
+    full = data.ImageSet(np.zeros((100, 1, 1, 3), np.uint8), np.repeat(np.arange(10), 10))
+    a, b = full.subset(20), full.subset(20)
+    assert np.array_equal(a.labels, b.labels) and len(set(a.labels)) > 3
+    assert full.subset(None) is full and len(full.subset(500)) == 100
+
+
+def test_real_cifar10_shapes_and_labels():
+    require_dataset("cifar10", "train")
+    require_dataset("cifar10", "test")
+    test = data.load("cifar10", "test")
+    assert test.images.shape == (10000, 32, 32, 3) and test.images.dtype == np.uint8
+    assert np.array_equal(np.bincount(test.labels), np.full(10, 1000))
+    assert len(data.load("cifar10", "train")) == 50000

@@ -1,0 +1,51 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from auxlib import likelihoods
+
+
+def test_discretised_logistic_is_a_distribution_over_256_levels():
+    # Sum of the probabilities of every level of one subpixel must be 1, for any mean and scale.
+    levels = torch.arange(256, dtype=torch.float32).view(256, 1, 1, 1) / 255
+    lik = likelihoods.get("logistic")
+    for mu, log_scale in [(0.0, -2.0), (0.7, -4.0), (-0.99, -1.0), (0.2, -6.5)]:
+        params = torch.tensor([mu, log_scale]).view(1, 2, 1, 1).expand(256, 2, 1, 1)
+        total = torch.exp(-lik.nll(params, levels)).sum().item()
+        assert total == pytest.approx(1.0, abs=2e-3)
+
+
+def test_gaussian_matches_torch_distributions():
+    params = torch.randn(4, 6, 5, 5)
+    x = torch.rand(4, 3, 5, 5)
+    mu, log_scale = params.chunk(2, dim=1)
+    expected = -torch.distributions.Normal(mu, log_scale.exp()).log_prob(2 * x - 1).flatten(1).sum(1)
+    assert torch.allclose(likelihoods.get("gaussian").nll(params, x), expected, rtol=1e-5)
+
+
+def test_bernoulli_is_binary_cross_entropy():
+    logits, x = torch.randn(3, 3, 4, 4), torch.rand(3, 3, 4, 4)
+    expected = F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="none").flatten(1).sum(1)
+    assert torch.allclose(likelihoods.get("bernoulli").nll(logits, x), expected, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["bernoulli", "gaussian", "logistic"])
+def test_mean_is_an_image_in_unit_range(name):
+    lik = likelihoods.get(name)
+    mean = lik.mean(torch.randn(2, 3 * lik.params_per_channel, 4, 4) * 5)
+    assert mean.shape == (2, 3, 4, 4) and mean.min() >= 0 and mean.max() <= 1
+
+
+def test_sharper_logistic_scores_the_right_level_higher():
+    lik = likelihoods.get("logistic")
+    x = torch.full((1, 1, 1, 1), 128 / 255)
+    right = torch.tensor([2 * 128 / 255 - 1, math.log(0.002)]).view(1, 2, 1, 1)
+    wrong = torch.tensor([0.5, math.log(0.002)]).view(1, 2, 1, 1)
+    assert lik.nll(right, x) < lik.nll(wrong, x)
+
+
+def test_unknown_likelihood():
+    with pytest.raises(ValueError, match="likelihood must be one of"):
+        likelihoods.get("poisson")

@@ -1,0 +1,71 @@
+import pytest
+import torch
+
+from auxlib import models
+from auxlib.config import AuxVAEConfig
+
+
+@pytest.fixture
+def x():
+    return torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+
+
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian", "logistic"])
+def test_loss_terms_and_shapes(x, likelihood):
+    model = models.build(AuxVAEConfig(z_g=6, z_l=5, widths=(8, 16), likelihood=likelihood))
+    terms = model.loss(x)
+    assert set(terms) == {"loss", "rec", "aux", "kl_g", "kl_l"}
+    assert all(t.dim() == 0 and torch.isfinite(t) for t in terms.values())
+    assert terms["kl_g"] >= 0 and terms["kl_l"] >= 0
+    expected = terms["rec"] + terms["aux"] + 1.0 * (terms["kl_g"] + terms["kl_l"])
+    assert torch.allclose(terms["loss"], expected)
+    post = model.encode(x)
+    assert post.mu_g.shape == (4, 6) and post.mu_l.shape == (4, 5) and (post.std_g > 0).all()
+    assert model.decode(post.mu_g, post.mu_l).shape == x.shape
+    assert model.sample(3).shape == (3, 3, 32, 32)
+    x_hat, rec, aux_rec = model.reconstruct_with_aux(x)
+    assert x_hat.shape == rec.shape == aux_rec.shape == x.shape
+
+
+def test_local_code_sees_only_the_transformed_image(x):
+    model = models.build(AuxVAEConfig(widths=(8, 16), patch_size=4))
+    x_hat = model.transform(x.float() / 255, torch.Generator().manual_seed(0))
+    other = torch.randint(0, 256, x.shape, dtype=torch.uint8)
+    a, b = model.encode(x, x_hat), model.encode(other, x_hat)
+    assert torch.equal(a.mu_l, b.mu_l) and not torch.equal(a.mu_g, b.mu_g)
+
+
+def test_gradient_of_the_auxiliary_term_reaches_only_the_local_path(x):
+    model = models.build(AuxVAEConfig(widths=(8, 16)))
+    model.loss(x)["aux"].backward()
+    assert all(p.grad is None or p.grad.abs().sum() == 0 for p in model.enc_g.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.enc_l.parameters())
+
+
+def test_without_auxiliary_task_there_is_no_auxiliary_decoder(x):
+    model = models.build(AuxVAEConfig(widths=(8, 16), aux=False))
+    assert model.aux_dec is None
+    assert model.loss(x)["aux"].item() == 0.0
+    post = model.encode(x)
+    assert post.mu_l.shape[1] == 32
+    with pytest.raises(ValueError, match="aux=True"):
+        model.decode_aux(post.mu_l)
+
+
+def test_beta_weights_the_kl_terms(x):
+    model = models.build(AuxVAEConfig(widths=(8, 16), beta=4.0))
+    torch.manual_seed(0)
+    t = model.loss(x)
+    assert torch.allclose(t["loss"], t["rec"] + t["aux"] + 4.0 * (t["kl_g"] + t["kl_l"]))
+
+
+def test_grayscale_transform_model(x):
+    model = models.build(AuxVAEConfig(widths=(8, 16), transform="grayscale"))
+    x_hat = model.transform(x.float() / 255)
+    assert torch.equal(x_hat[:, 0], x_hat[:, 1])
+    assert torch.isfinite(model.loss(x)["loss"])
+
+
+def test_build_rejects_unknown_configs():
+    with pytest.raises(ValueError, match="config must be one of"):
+        models.build(object())

@@ -1,0 +1,29 @@
+import json
+
+import numpy as np
+
+from auxlib import results
+
+
+def test_save_and_load_with_environment(tmp_path):
+    path = results.save("demo", {"dataset": "cifar10", "acc": np.float32(0.5), "curve": np.arange(3)}, tmp_path)
+    assert path == tmp_path / "demo.json"
+    loaded = results.load("demo", tmp_path)
+    assert loaded["acc"] == 0.5 and loaded["curve"] == [0, 1, 2] and loaded["chapter"] == "demo"
+    assert loaded["environment"]["packages"]["torch"]
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.json"]
+
+
+def test_results_dir_follows_environment_then_project(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUXLIB_RESULTS", str(tmp_path / "r"))
+    assert results.results_dir() == tmp_path / "r"
+    monkeypatch.delenv("AUXLIB_RESULTS")
+    (tmp_path / "proj" / "book" / "deep").mkdir(parents=True)
+    (tmp_path / "proj" / "_toc.yml").write_text("root: x\n")
+    monkeypatch.chdir(tmp_path / "proj" / "book" / "deep")
+    assert results.results_dir() == (tmp_path / "proj" / "book" / "results").resolve()
+
+
+def test_output_is_plain_json(tmp_path):
+    results.save("demo", {"nested": {"x": np.int64(3)}}, tmp_path)
+    assert json.loads((tmp_path / "demo.json").read_text())["nested"]["x"] == 3

@@ -1,0 +1,122 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import auxlib
+from auxlib import train
+from auxlib.models import AuxVAE
+
+
+def small_config(**overrides):
+    params = dict(steps=12, batch_size=16, log_every=4, checkpoint_every=4, z_g=4, z_l=4, widths=(8, 16))
+    params.update(overrides)
+    return auxlib.experiment("method", "quick", **params)
+
+
+def same_weights(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_training_lowers_the_loss_and_stores_the_run(tiny_images, tmp_path):
+    cfg = small_config(steps=40, log_every=10, lr=3e-3)
+    run = train.train(cfg, tiny_images, root=tmp_path, progress=False)
+    assert [row["step"] for row in run.history] == [10, 20, 30, 40]
+    assert run.history[-1]["loss"] < run.history[0]["loss"]
+    assert run.path == tmp_path / cfg.key()
+    assert sorted(p.name for p in run.path.iterdir()) == ["model.pt", "run.json"]
+    record = json.loads((run.path / "run.json").read_text())
+    assert record["config"]["train"]["steps"] == 40 and record["seconds"] > 0
+
+
+def test_finished_run_is_loaded_not_retrained(tiny_images, tmp_path, monkeypatch):
+    cfg = small_config()
+    first = train.train(cfg, tiny_images, root=tmp_path, progress=False)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached run was trained again")
+
+    monkeypatch.setattr(AuxVAE, "loss", no_training)
+    again = train.train(cfg, tiny_images, root=tmp_path, progress=False)
+    assert same_weights(first.model, again.model) and again.history == first.history
+
+
+def test_interrupted_run_resumes_to_the_same_result(tiny_images, tmp_path, monkeypatch):
+    cfg = small_config()
+    reference = train.train(cfg, tiny_images, root=tmp_path / "a", progress=False)
+
+    calls = {"n": 0}
+    original = AuxVAE.loss
+
+    def crash_at_step_ten(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 10:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AuxVAE, "loss", crash_at_step_ten)
+    with pytest.raises(KeyboardInterrupt):
+        train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
+    assert (tmp_path / "b" / cfg.key() / "checkpoint.pt").exists()
+    monkeypatch.setattr(AuxVAE, "loss", original)
+    resumed = train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
+    assert same_weights(reference.model, resumed.model)
+    assert resumed.history == reference.history
+    assert not (resumed.path / "checkpoint.pt").exists()
+
+
+def test_corrupt_checkpoint_is_set_aside_with_a_warning(tiny_images, tmp_path):
+    cfg = small_config()
+    reference = train.train(cfg, tiny_images, root=tmp_path / "a", progress=False)
+    folder = tmp_path / "b" / cfg.key()
+    folder.mkdir(parents=True)
+    (folder / "checkpoint.pt").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.warns(UserWarning, match="checkpoint.pt could not be read"):
+        run = train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
+    assert same_weights(reference.model, run.model)
+    assert (folder / "checkpoint.pt.corrupt").exists()
+
+
+def test_damaged_cached_weights_are_retrained(tiny_images, tmp_path):
+    cfg = small_config()
+    first = train.train(cfg, tiny_images, root=tmp_path, progress=False)
+    (first.path / "model.pt").write_bytes(b"not a checkpoint")
+    with pytest.warns(UserWarning, match="model.pt could not be read"):
+        again = train.train(cfg, tiny_images, root=tmp_path, progress=False)
+    assert same_weights(first.model, again.model)
+
+
+def test_non_finite_loss_names_the_step_and_checkpoint(tiny_images, tmp_path, monkeypatch):
+    original = AuxVAE.loss
+    calls = {"n": 0}
+
+    def nan_at_step_six(self, *args, **kwargs):
+        calls["n"] += 1
+        terms = original(self, *args, **kwargs)
+        if calls["n"] == 6:
+            terms["loss"] = terms["loss"] * float("nan")
+        return terms
+
+    monkeypatch.setattr(AuxVAE, "loss", nan_at_step_six)
+    with pytest.raises(FloatingPointError, match=r"loss became nan at step 6 .*checkpoint\.pt"):
+        train.train(small_config(), tiny_images, root=tmp_path, progress=False)
+
+
+def test_batch_sampler_covers_each_epoch_once_and_depends_only_on_the_step():
+    sampler = train.BatchSampler(10, 3, seed=5)
+    epoch = torch.cat([sampler(s) for s in range(3)])
+    assert len(set(epoch.tolist())) == 9
+    fresh = train.BatchSampler(10, 3, seed=5)
+    assert torch.equal(fresh(4), sampler(4)) and not torch.equal(sampler(0), sampler(3))
+
+
+def test_device_resolution():
+    assert train.resolve_device("cpu") == torch.device("cpu")
+    assert train.resolve_device("auto").type in {"cpu", "cuda", "mps"}
+
+
+def test_to_tensor_is_nchw_uint8():
+    arr = np.arange(2 * 4 * 5 * 3, dtype=np.uint8).reshape(2, 4, 5, 3)
+    t = train.to_tensor(arr)
+    assert t.shape == (2, 3, 4, 5) and t.dtype == torch.uint8 and t[1, 2, 3, 4] == arr[1, 3, 4, 2]

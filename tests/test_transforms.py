@@ -1,0 +1,60 @@
+import pytest
+import torch
+
+from auxlib.transforms import grayscale, patch_shuffle
+
+
+def patches(x, n):
+    """Multiset of the n x n patches of each image, as a sorted list of byte strings per image."""
+    b, c, h, w = x.shape
+    p = x.reshape(b, c, h // n, n, w // n, n).permute(0, 2, 4, 1, 3, 5).reshape(b, -1, c * n * n)
+    return [sorted(row.numpy().tobytes() for row in img) for img in p]
+
+
+@pytest.fixture
+def batch():
+    return torch.randint(0, 256, (5, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 8, 16, 32])
+def test_output_is_a_permutation_of_the_input_patches(batch, n):
+    out = patch_shuffle(batch, n, generator=torch.Generator().manual_seed(0))
+    assert out.shape == batch.shape and out.dtype == batch.dtype
+    assert patches(out, n) == patches(batch, n)
+    if n < 32:
+        assert not torch.equal(out, batch)
+
+
+def test_full_size_patch_is_the_identity(batch):
+    assert torch.equal(patch_shuffle(batch, 32), batch)
+
+
+def test_each_image_gets_its_own_permutation_unless_shared():
+    # Identical images make the permutation visible: independent draws must differ, a shared one must not.
+    x = torch.arange(16, dtype=torch.float32).view(1, 1, 4, 4).repeat(4, 1, 1, 1)
+    independent = patch_shuffle(x, 1, generator=torch.Generator().manual_seed(0))
+    shared = patch_shuffle(x, 1, generator=torch.Generator().manual_seed(0), shared=True)
+    assert len({tuple(img.flatten().tolist()) for img in independent}) > 1
+    assert len({tuple(img.flatten().tolist()) for img in shared}) == 1
+
+
+def test_seeded_generator_reproduces(batch):
+    a = patch_shuffle(batch, 4, generator=torch.Generator().manual_seed(3))
+    b = patch_shuffle(batch, 4, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("n", [0, 3, 5, 64, 2.0, True])
+def test_bad_patch_size_raises(batch, n):
+    with pytest.raises(ValueError, match="n must be a positive integer that divides"):
+        patch_shuffle(batch, n)
+
+
+def test_grayscale_removes_colour_and_keeps_luminance():
+    x = torch.rand(2, 3, 8, 8)
+    g = grayscale(x)
+    assert g.shape == x.shape
+    assert torch.equal(g[:, 0], g[:, 1]) and torch.equal(g[:, 1], g[:, 2])
+    expected = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
+    assert torch.allclose(g[:, 0], expected, atol=1e-6)
+    assert grayscale((x * 255).to(torch.uint8)).dtype == torch.uint8
