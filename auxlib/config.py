@@ -86,6 +86,27 @@ def check_patch_size(name: str, value: Any, image_shape: tuple[int, int, int]) -
              f"a size that divides the {height}x{width} image ({', '.join(map(str, sizes))})", value)
 
 
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """A small CNN classifier (conv-BN-ReLU pairs, max-pooling between stages), used to judge generated images."""
+
+    image_shape: tuple[int, int, int] = (3, 32, 32)
+    n_classes: int = 10
+    widths: tuple[int, ...] = (32, 64, 128)
+    dropout: float = 0.3
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "image_shape", tuple(self.image_shape))
+        object.__setattr__(self, "widths", tuple(self.widths))
+        _require(_is_int(self.n_classes) and self.n_classes >= 2, "n_classes", "an integer >= 2", self.n_classes)
+        _require(len(self.widths) > 0 and all(_is_int(w) and w > 0 for w in self.widths),
+                 "widths", "a non-empty list of positive integers", self.widths)
+        _require(_is_number(self.dropout) and 0 <= self.dropout < 1, "dropout", "a number in [0, 1)", self.dropout)
+        _, height, width = self.image_shape
+        _require(height % 2 ** len(self.widths) == 0 and width % 2 ** len(self.widths) == 0, "widths",
+                 f"at most {_max_depth(height, width)} stages for a {height}x{width} image", self.widths)
+
+
 def _max_depth(height: int, width: int) -> int:
     depth = 0
     while height % 2 ** (depth + 1) == 0 and width % 2 ** (depth + 1) == 0:
@@ -127,7 +148,7 @@ class RunConfig:
     """One training run: a model, trained on (the first ``n_train`` images of) a data set's train split."""
 
     dataset: str
-    model: AuxVAEConfig
+    model: AuxVAEConfig | ClassifierConfig
     train: TrainConfig = field(default_factory=TrainConfig)
     n_train: int | None = None
 
@@ -159,7 +180,7 @@ class RunConfig:
                    n_train=data["n_train"])
 
 
-MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig}
+MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "ClassifierConfig": ClassifierConfig}
 
 # Profiles: what each chapter runs at each budget. Keys are fields of the model config, of TrainConfig, or
 # ``n_train``. ``quick`` exists for tests (seconds); ``standard`` is what the committed book shows, sized for a

@@ -99,3 +99,8 @@ def get(name: str) -> Likelihood:
     if name not in _LIKELIHOODS:
         raise ValueError(f"likelihood must be one of {', '.join(_LIKELIHOODS)}, got {name!r}.")
     return _LIKELIHOODS[name]()
+
+
+def bits_per_dim(nats: float, image_shape: tuple[int, ...]) -> float:
+    """A negative log-likelihood in nats per image, as bits per subpixel (meaningful for discrete likelihoods)."""
+    return nats / (math.prod(image_shape) * math.log(2))

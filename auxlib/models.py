@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import likelihoods
-from .config import AuxVAEConfig
+from .config import AuxVAEConfig, ClassifierConfig
 from .transforms import grayscale, patch_shuffle
 
 
@@ -167,7 +167,48 @@ class AuxVAE(nn.Module):
         return terms
 
 
-_MODELS: dict[type, type[nn.Module]] = {AuxVAEConfig: AuxVAE}
+class Classifier(nn.Module):
+    """Small CNN that labels images; it judges what a generative model's images show (Exp 1.2)."""
+
+    def __init__(self, config: ClassifierConfig):
+        super().__init__()
+        self.config = config
+        layers: list[nn.Module] = []
+        channels = config.image_shape[0]
+        for width in config.widths:
+            for c_in in (channels, width):
+                layers += [nn.Conv2d(c_in, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+            layers.append(nn.MaxPool2d(2))
+            channels = width
+        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(channels, config.n_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits of images (uint8 or float in [0, 1])."""
+        return self.head(self.features(to_unit(x) * 2 - 1))
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None,
+             generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """Cross-entropy, and the batch accuracy as a second term to watch."""
+        if y is None:
+            raise ValueError("y must hold the labels of x to train a classifier, got None.")
+        logits = self(x)
+        return {"loss": F.cross_entropy(logits, y), "acc": (logits.argmax(1) == y).float().mean()}
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+    """Predicted labels of a classifier for many images (uint8 or [0, 1] float NCHW), in eval mode and batches."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    labels = torch.cat([model(images[i:i + batch_size].to(device)).argmax(1).cpu()
+                        for i in range(0, len(images), batch_size)])
+    model.train(was_training)
+    return labels
+
+
+_MODELS: dict[type, type[nn.Module]] = {AuxVAEConfig: AuxVAE, ClassifierConfig: Classifier}
 
 
 def build(config) -> nn.Module:

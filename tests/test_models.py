@@ -69,3 +69,24 @@ def test_grayscale_transform_model(x):
 def test_build_rejects_unknown_configs():
     with pytest.raises(ValueError, match="config must be one of"):
         models.build(object())
+
+
+def test_classifier_learns_a_trivially_separable_task():
+    from auxlib.config import ClassifierConfig
+
+    torch.manual_seed(0)
+    x = torch.zeros(64, 3, 32, 32, dtype=torch.uint8)
+    y = torch.arange(64) % 2
+    x[y == 1, :, :16] = 255  # class 1: bright top half
+    model = models.build(ClassifierConfig(n_classes=2, widths=(8, 16)))
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(30):
+        terms = model.loss(x, y)
+        optimiser.zero_grad()
+        terms["loss"].backward()
+        optimiser.step()
+    assert set(terms) == {"loss", "acc"}
+    assert torch.equal(models.predict(model, x, batch_size=10), y)
+    assert model.training  # predict restores the mode
+    with pytest.raises(ValueError, match="y must hold the labels"):
+        model.loss(x)
