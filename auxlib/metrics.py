@@ -1,0 +1,64 @@
+"""Scores of classifiers and clusterings against true labels.
+
+Cluster accuracy comes in two kinds: many-to-one (each cluster takes its most frequent label, so more clusters
+than classes is allowed: the paper's ACC) and one-to-one (the Hungarian matching of clusters to labels).
+NMI and ARI are scikit-learn's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.metrics.cluster import contingency_matrix
+
+
+def _as_labels(values, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{name} must be a 1-D array of integer labels, got shape {array.shape} of {array.dtype}.")
+    return array
+
+
+def _pair(labels, clusters) -> tuple[np.ndarray, np.ndarray]:
+    labels, clusters = _as_labels(labels, "labels"), _as_labels(clusters, "clusters")
+    if len(labels) != len(clusters) or len(labels) == 0:
+        raise ValueError(f"labels and clusters must have the same non-zero length, got {len(labels)} and "
+                         f"{len(clusters)}.")
+    return labels, clusters
+
+
+def accuracy(labels, predictions) -> float:
+    """Fraction of predictions equal to the labels."""
+    labels, predictions = _pair(labels, predictions)
+    return float(np.mean(labels == predictions))
+
+
+def many_to_one_accuracy(labels, clusters) -> float:
+    """Accuracy when every cluster predicts its most frequent true label (the paper's ACC)."""
+    table = contingency_matrix(*_pair(labels, clusters))  # rows: labels, columns: clusters
+    return float(table.max(axis=0).sum() / table.sum())
+
+
+def hungarian_accuracy(labels, clusters) -> float:
+    """Accuracy under the best one-to-one matching of clusters to labels (clusters left unmatched count as
+    wrong)."""
+    table = contingency_matrix(*_pair(labels, clusters))
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return float(table[rows, cols].sum() / table.sum())
+
+
+def nmi(labels, clusters) -> float:
+    """Normalised mutual information (arithmetic normalisation, scikit-learn's default)."""
+    return float(normalized_mutual_info_score(*_pair(labels, clusters)))
+
+
+def ari(labels, clusters) -> float:
+    """Adjusted Rand index."""
+    return float(adjusted_rand_score(*_pair(labels, clusters)))
+
+
+def clustering_scores(labels, clusters) -> dict[str, float]:
+    """All four clustering scores in one dict: acc (many-to-one), hungarian, nmi, ari."""
+    return {"acc": many_to_one_accuracy(labels, clusters), "hungarian": hungarian_accuracy(labels, clusters),
+            "nmi": nmi(labels, clusters), "ari": ari(labels, clusters)}

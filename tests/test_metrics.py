@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from auxlib import metrics
+
+
+def test_many_to_one_worked_example():
+    # Cluster 0 holds labels [0, 0, 1] -> predicts 0 (2 right); cluster 1 holds [1, 1] -> 2 right;
+    # cluster 2 holds [0, 2, 2] -> 2 right. 6 of 8.
+    labels = [0, 0, 1, 1, 1, 0, 2, 2]
+    clusters = [0, 0, 0, 1, 1, 2, 2, 2]
+    assert metrics.many_to_one_accuracy(labels, clusters) == pytest.approx(6 / 8)
+
+
+def test_many_to_one_allows_more_clusters_than_labels_but_hungarian_does_not_reward_them():
+    labels = [0, 0, 1, 1]
+    clusters = [0, 1, 2, 3]  # one cluster per image
+    assert metrics.many_to_one_accuracy(labels, clusters) == 1.0
+    assert metrics.hungarian_accuracy(labels, clusters) == 0.5
+
+
+def test_hungarian_finds_the_permutation():
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    clusters = np.array([2, 2, 0, 0, 1, 1])
+    assert metrics.hungarian_accuracy(labels, clusters) == 1.0
+    # Worked case, clusters [1, 1, 1, 0, 0, 2]: label 0 sits in cluster 1 twice, label 1 in clusters 1 and 0,
+    # label 2 in clusters 0 and 2. Best matching 1->0 (2), 0->1 (1), 2->2 (1) = 4/6; many-to-one gives
+    # cluster 1 -> 0 (2), cluster 0 -> 1 or 2 (1), cluster 2 -> 2 (1) = 4/6 too.
+    assert metrics.hungarian_accuracy(labels, [1, 1, 1, 0, 0, 2]) == pytest.approx(4 / 6)
+
+
+def test_hungarian_beats_naive_majority_when_two_clusters_prefer_one_label():
+    labels = [0, 0, 0, 1, 1, 1]
+    clusters = [0, 0, 1, 1, 1, 0]  # cluster 0: [0,0,1], cluster 1: [0,1,1]
+    assert metrics.hungarian_accuracy(labels, clusters) == pytest.approx(4 / 6)
+    assert metrics.many_to_one_accuracy(labels, clusters) == pytest.approx(4 / 6)
+
+
+def test_nmi_and_ari_extremes():
+    labels = [0, 0, 1, 1, 2, 2]
+    assert metrics.nmi(labels, [5, 5, 3, 3, 9, 9]) == pytest.approx(1.0)
+    assert metrics.ari(labels, [5, 5, 3, 3, 9, 9]) == pytest.approx(1.0)
+    assert metrics.nmi(labels, [0] * 6) == pytest.approx(0.0)
+    assert set(metrics.clustering_scores(labels, [0, 1, 0, 1, 0, 1])) == {"acc", "hungarian", "nmi", "ari"}
+
+
+def test_accuracy_and_bad_input():
+    assert metrics.accuracy([1, 2, 3], [1, 0, 3]) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="same non-zero length"):
+        metrics.accuracy([1, 2], [1])
+    with pytest.raises(ValueError, match="clusters must be a 1-D array of integer labels"):
+        metrics.many_to_one_accuracy([0, 1], [0.5, 1.0])
