@@ -1,15 +1,15 @@
 """auxlib: information placement with an auxiliary generative task, in PyTorch.
 
-Modules: ``config`` (validated configs and profiles), ``data`` (data sets and their cache), ``transforms``
-(the patch shuffle and grey-scale g(x)), ``likelihoods``, ``models`` (AuxVAE, Classifier), ``train`` (the
-training loop, checkpoints and run cache), ``metrics`` (accuracy and clustering scores), ``plots``, ``results``
-(each chapter's numbers as JSON).
+Modules: ``config`` (validated configs and profiles), ``data`` (data sets and their cache), ``synth_svhn`` (the
+synthetic SVHN stand-in), ``factors`` (tables of true factors), ``transforms`` (the patch shuffle and grey-scale
+g(x)), ``likelihoods``, ``models`` (AuxVAE, Classifier), ``train`` (the training loop, checkpoints and run
+cache), ``metrics`` (accuracy and clustering scores), ``plots``, ``results`` (each chapter's numbers as JSON).
 """
 
-from . import config, data, likelihoods, metrics, models, plots, results, train, transforms
+from . import config, data, factors, likelihoods, metrics, models, plots, results, train, transforms
 from .config import AuxVAEConfig, RunConfig, TrainConfig, experiment
 from .models import AuxVAE
 
 __version__ = "0.1.0"
-__all__ = ["config", "data", "likelihoods", "metrics", "models", "plots", "results", "train", "transforms", "AuxVAEConfig",
+__all__ = ["config", "data", "factors", "likelihoods", "metrics", "models", "plots", "results", "train", "transforms", "AuxVAEConfig",
            "RunConfig", "TrainConfig", "experiment", "AuxVAE"]

@@ -193,6 +193,19 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "standard": dict(steps=2000, batch_size=64, log_every=25),
         "paper": _PAPER,
     },
+    # The data chapter's classifier: "trained briefly", to measure how hard the digits are to read.
+    "data": {
+        "quick": dict(steps=30, batch_size=64, n_train=2048, log_every=10, checkpoint_every=30),
+        "standard": dict(steps=1500, batch_size=128, lr=2e-3, log_every=50),
+        "paper": dict(steps=20_000, batch_size=128, lr=1e-3, log_every=500, checkpoint_every=5000),
+    },
+}
+
+# Chapter settings that are not part of a training run, per profile; overridden like the run parameters.
+SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
+    "method": {"quick": {}, "standard": {}, "paper": {}},
+    "data": {"quick": {"kmeans_images": 1000}, "standard": {"kmeans_images": 10_000},
+             "paper": {"kmeans_images": 26_032}},
 }
 
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -216,3 +229,20 @@ def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10"
     model_cfg = model(image_shape=DATASETS[dataset], **{k: v for k, v in values.items() if k in model_fields})
     train_cfg = TrainConfig(**{k: v for k, v in values.items() if k in _TRAIN_FIELDS})
     return RunConfig(dataset=dataset, model=model_cfg, train=train_cfg, n_train=values.get("n_train"))
+
+
+def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str, Any]:
+    """A chapter's non-training settings for a profile, with the notebook's parameters that are not None
+    applied; integer settings must stay positive integers."""
+    _require(chapter in SETTINGS, "chapter", f"one of {', '.join(SETTINGS)}", chapter)
+    _require(profile in PROFILE_NAMES, "profile", f"one of {', '.join(PROFILE_NAMES)}", profile)
+    values = dict(SETTINGS[chapter][profile])
+    unknown = set(params) - set(values)
+    _require(not unknown, "parameters", f"among {', '.join(sorted(values)) or 'none'}", sorted(unknown))
+    for name, value in params.items():
+        if value is None:
+            continue
+        if _is_int(values[name]):
+            _positive_int(name, value)
+        values[name] = value
+    return values

@@ -60,3 +60,29 @@ def loss_curves(history: Sequence[dict[str, float]], keys: Sequence[str] | None 
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
     return ax
+
+
+def factor_histograms(factors: dict[str, np.ndarray], groups: dict[str, Sequence[str]], columns: int = 6,
+                      bins: int = 20) -> plt.Figure:
+    """One small histogram per factor, coloured by group (e.g. global vs local). Integer factors with few
+    values are drawn as bars of counts."""
+    names = [name for members in groups.values() for name in members if name in factors]
+    colours = {name: f"C{i}" for i, members in enumerate(groups.values()) for name in members}
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 1.8 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        values = np.asarray(factors[name])
+        if np.issubdtype(values.dtype, np.integer) and len(np.unique(values)) <= 30:
+            levels, counts = np.unique(values, return_counts=True)
+            ax.bar(levels, counts, color=colours[name], width=0.8)
+        else:
+            ax.hist(values, bins=bins, color=colours[name])
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_axis_off()
+    handles = [plt.Rectangle((0, 0), 1, 1, color=f"C{i}") for i in range(len(groups))]
+    fig.legend(handles, list(groups), loc="upper right", frameon=False, ncols=len(groups))
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig

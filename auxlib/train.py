@@ -161,7 +161,7 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
             row = {"step": done, **{k: v / state["count"] for k, v in state["sums"].items()}}
             state["history"].append(row)
             state["sums"], state["count"] = {}, 0
-            bar.set_postfix({k: f"{v:.1f}" for k, v in row.items() if k != "step"}, refresh=False)
+            bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k != "step"}, refresh=False)
         if done % tc.checkpoint_every == 0 and done < tc.steps:
             state.update(step=done, seconds=time.perf_counter() - start)
             _save_checkpoint(checkpoint, model, optimiser, shuffle_rng, state, config)

@@ -44,3 +44,23 @@ def test_round_trip_through_dict():
     cfg = RunConfig("svhn", AuxVAEConfig(z_g=8, widths=[16, 32]), TrainConfig(steps=3), n_train=10)
     again = RunConfig.from_dict(cfg.to_dict())
     assert again == cfg and again.key() == cfg.key()
+
+
+def test_settings_follow_profile_and_validate():
+    assert auxlib.config.settings("data", "quick")["kmeans_images"] == 1000
+    assert auxlib.config.settings("data", "quick", kmeans_images=None)["kmeans_images"] == 1000
+    assert auxlib.config.settings("data", "standard", kmeans_images=77)["kmeans_images"] == 77
+    with pytest.raises(ValueError, match="kmeans_images must be a positive integer, got -3"):
+        auxlib.config.settings("data", "quick", kmeans_images=-3)
+    with pytest.raises(ValueError, match="parameters must be among kmeans_images"):
+        auxlib.config.settings("data", "quick", kmeans=5)
+
+
+def test_classifier_config_in_a_run():
+    from auxlib.config import ClassifierConfig
+
+    cfg = auxlib.experiment("data", "quick", dataset="synth-svhn", model=ClassifierConfig, dropout=0.1)
+    assert isinstance(cfg.model, ClassifierConfig) and cfg.model.dropout == 0.1
+    assert RunConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError, match="n_classes must be an integer >= 2"):
+        ClassifierConfig(n_classes=1)

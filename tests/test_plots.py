@@ -34,3 +34,13 @@ def test_loss_curves_draws_one_line_per_term():
     assert [line.get_label() for line in ax.get_lines()] == ["rec", "kl"]
     assert list(ax.get_lines()[0].get_xdata()) == [1, 2, 3]
     plt.close("all")
+
+
+def test_factor_histograms_one_panel_per_factor_coloured_by_group():
+    factors = {"digit": np.arange(10).repeat(3), "blur": np.linspace(0, 1, 30), "unused": np.zeros(30)}
+    fig = plots.factor_histograms(factors, {"global": ["digit"], "local": ["blur", "missing"]}, columns=3)
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in titled] == ["digit", "blur"]
+    assert len(titled[0].patches) == 10  # one bar per digit
+    assert titled[0].patches[0].get_facecolor() != titled[1].patches[0].get_facecolor()
+    plt.close(fig)
