@@ -115,3 +115,21 @@ def test_real_cifar10_shapes_and_labels():
     assert test.images.shape == (10000, 32, 32, 3) and test.images.dtype == np.uint8
     assert np.array_equal(np.bincount(test.labels), np.full(10, 1000))
     assert len(data.load("cifar10", "train")) == 50000
+
+
+def test_synth_svhn_is_generated_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    from auxlib import synth_svhn
+
+    monkeypatch.setitem(synth_svhn.SPLIT_SIZES, "test", 300)
+    first = data.load("synth-svhn", "test", root=tmp_path)
+    assert first.images.shape == (300, 32, 32, 3) and first.factors["fg_color"].shape == (300, 3)
+    assert set(first.factors) == set(synth_svhn.GLOBAL_FACTORS) | set(synth_svhn.LOCAL_FACTORS)
+    assert np.array_equal(first.labels, first.factors["label"])
+
+    def no_generation(*args, **kwargs):
+        raise AssertionError("the cached split was generated again")
+
+    monkeypatch.setattr(synth_svhn, "generate_split", no_generation)
+    again = data.load("synth-svhn", "test", root=tmp_path)
+    assert np.array_equal(again.images, first.images)
+    assert all(np.array_equal(again.factors[k], first.factors[k]) for k in first.factors)

@@ -19,8 +19,9 @@ from tests.conftest import require_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 # Parameters each chapter gets in the test, on top of profile="quick", and the data it needs.
-PARAMETERS: dict[str, dict] = {"book/method.ipynb": {}}
-NEEDS: dict[str, list[str]] = {"book/method.ipynb": ["cifar10"]}
+PARAMETERS: dict[str, dict] = {"book/method.ipynb": {}, "book/data.ipynb": {}}
+# Real data sets a chapter reads (synth-svhn is generated on demand, so it is not listed).
+NEEDS: dict[str, list[str]] = {"book/method.ipynb": ["cifar10"], "book/data.ipynb": ["cifar10"]}
 
 
 def toc_notebooks() -> list[str]:
