@@ -23,7 +23,7 @@ install: $(BIN)/.installed
 
 data: install
 	@if [ -f "$(CIFAR10_ARCHIVE)" ]; then \
-		$(BIN)/python -m auxlib.data import "$(CIFAR10_ARCHIVE)" --name cifar10; \
+		$(BIN)/python -m auxlib import-data "$(CIFAR10_ARCHIVE)" --name cifar10; \
 	else \
 		echo "No CIFAR-10 archive at $(CIFAR10_ARCHIVE): torchvision will download CIFAR-10 on first use."; \
 	fi

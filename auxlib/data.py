@@ -5,13 +5,12 @@ a table of the true factors of every image. The first load of a data set convert
 ``<root>/<name>/<split>.npz``; later loads read that file. The root is the ``root`` argument, else the
 ``AUXLIB_DATA`` environment variable, else ``~/.cache/auxlib/data``.
 
-Command line: ``python -m auxlib.data import PATH --name cifar10`` imports an ImageFolder tree (``PATH/train``,
+Command line: ``python -m auxlib import-data PATH --name cifar10`` imports an ImageFolder tree (``PATH/train``,
 ``PATH/test``, one sub-folder per class) or a ``.tar.gz`` of one.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import tarfile
 import tempfile
@@ -102,7 +101,7 @@ def _fetch_cifar10(split: str, folder: Path) -> ImageSet:
     except Exception as error:  # torchvision raises URLError, RuntimeError... when offline
         raise _torchvision_error("cifar10", folder, error,
                                  "connecting to the internet, or importing an ImageFolder copy with "
-                                 "`python -m auxlib.data import PATH --name cifar10`") from error
+                                 "`python -m auxlib import-data PATH --name cifar10`") from error
     return ImageSet(np.asarray(ds.data, dtype=np.uint8), np.asarray(ds.targets, dtype=np.int64))
 
 
@@ -187,25 +186,3 @@ def _tree_root(folder: Path, name: str) -> Path:
         return folder
     children = [c for c in folder.iterdir() if c.is_dir()]
     return children[0] if len(children) == 1 else folder
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m auxlib.data import PATH --name NAME [--root DIR]``."""
-    parser = argparse.ArgumentParser(prog="python -m auxlib.data", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("import", help="import an ImageFolder tree or a .tar.gz of one into the cache")
-    imp.add_argument("path")
-    imp.add_argument("--name", required=True, choices=sorted(DATASETS))
-    imp.add_argument("--root", default=None, help="data root (default: $AUXLIB_DATA or ~/.cache/auxlib/data)")
-    imp.add_argument("--force", action="store_true", help="re-import even if the cache already holds the data")
-    args = parser.parse_args(argv)
-    existing = [cache_path(args.name, s, args.root) for s in SPLITS[args.name]]
-    if not args.force and any(p.exists() for p in existing):
-        print(f"{args.name} is already in {data_root(args.root) / args.name} (use --force to re-import).")
-        return
-    for written in import_image_folder(args.path, args.name, args.root):
-        print(f"wrote {written}")
-
-
-if __name__ == "__main__":
-    main()

@@ -82,7 +82,7 @@ def test_missing_data_offline_names_folder_and_options(tmp_path, monkeypatch):
     with pytest.raises(data.DataNotFoundError) as info:
         data.load("cifar10", "train", root=tmp_path)
     message = str(info.value)
-    assert str(tmp_path / "cifar10") in message and "download" in message and "python -m auxlib.data import" in message
+    assert str(tmp_path / "cifar10") in message and "download" in message and "python -m auxlib import-data" in message
     with pytest.raises(data.DataNotFoundError, match="test_32x32.mat"):
         data.load("svhn", "test", root=tmp_path)
     assert not any(tmp_path.rglob("*.npz"))
@@ -133,3 +133,13 @@ def test_synth_svhn_is_generated_once_then_read_from_the_cache(tmp_path, monkeyp
     again = data.load("synth-svhn", "test", root=tmp_path)
     assert np.array_equal(again.images, first.images)
     assert all(np.array_equal(again.factors[k], first.factors[k]) for k in first.factors)
+
+
+def test_command_line_import_is_idempotent(tmp_path, capsys):
+    from auxlib.__main__ import main
+
+    write_image_folder(tmp_path / "tree", {"test": 3})
+    main(["import-data", str(tmp_path / "tree"), "--name", "cifar10", "--root", str(tmp_path / "cache")])
+    assert "wrote" in capsys.readouterr().out
+    main(["import-data", str(tmp_path / "tree"), "--name", "cifar10", "--root", str(tmp_path / "cache")])
+    assert "already in" in capsys.readouterr().out

@@ -1,0 +1,34 @@
+"""Command line: ``python -m auxlib import-data PATH --name NAME [--root DIR] [--force]``.
+
+``import-data`` converts an ImageFolder copy of a data set (``PATH/<split>/<class>/*.jpg``), or a ``.tar.gz``
+of one, into auxlib's data cache, for machines where torchvision cannot download it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from . import data
+from .config import DATASETS
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m auxlib", description="auxlib command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import-data", help="import an ImageFolder tree, or a .tar.gz of one, into the data cache")
+    imp.add_argument("path")
+    imp.add_argument("--name", required=True, choices=sorted(DATASETS))
+    imp.add_argument("--root", default=None, help="data root (default: $AUXLIB_DATA or ~/.cache/auxlib/data)")
+    imp.add_argument("--force", action="store_true", help="import again even if the cache holds the data set")
+    args = parser.parse_args(argv)
+
+    existing = [data.cache_path(args.name, s, args.root) for s in data.SPLITS[args.name]]
+    if not args.force and any(p.exists() for p in existing):
+        print(f"{args.name} is already in {data.data_root(args.root) / args.name} (use --force to import again).")
+        return
+    for written in data.import_image_folder(args.path, args.name, args.root):
+        print(f"wrote {written}")
+
+
+if __name__ == "__main__":
+    main()
