@@ -122,8 +122,7 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
         try:
             return load_run(folder, device=config.train.device)
         except Exception as error:  # a damaged cache entry is retrained, not fatal
-            _set_aside(folder / WEIGHTS, error)
-            (folder / RECORD).unlink(missing_ok=True)
+            _set_aside([folder / RECORD, folder / WEIGHTS], error)
     if data is None:
         data = datasets.load(config.dataset, "train")
     data = data.subset(config.n_train)
@@ -195,7 +194,7 @@ def _resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer,
         model.load_state_dict(payload["model"])
         optimiser.load_state_dict(payload["optimiser"])
     except Exception as error:
-        _set_aside(path, error)
+        _set_aside([path], error)
         return None
     torch.set_rng_state(payload["rng"]["torch"])
     shuffle_rng.set_state(payload["rng"]["shuffle"])
@@ -204,12 +203,14 @@ def _resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer,
     return payload["state"]
 
 
-def _set_aside(path: Path, error: Exception) -> None:
-    """Rename an unreadable file to ``*.corrupt`` so that the run starts afresh, and say so."""
-    if path.exists():
-        shutil.move(path, path.with_name(path.name + ".corrupt"))
-    warnings.warn(f"{path} could not be read ({type(error).__name__}: {error}); it was renamed to "
-                  f"{path.name}.corrupt and the run trains again from the start.", stacklevel=3)
+def _set_aside(paths: list[Path], error: Exception) -> None:
+    """Rename unreadable run files to ``*.corrupt`` so that the run starts afresh, and say so."""
+    for path in paths:
+        if path.exists():
+            shutil.move(path, path.with_name(path.name + ".corrupt"))
+    names = " and ".join(p.name for p in paths)
+    warnings.warn(f"{names} in {paths[0].parent} could not be read ({type(error).__name__}: {error}); renamed to "
+                  "*.corrupt, the run trains again from the start.", stacklevel=3)
 
 
 def _save_finished(folder: Path, model: nn.Module, config: RunConfig, history: list[dict[str, float]],

@@ -72,7 +72,7 @@ def test_corrupt_checkpoint_is_set_aside_with_a_warning(tiny_images, tmp_path):
     folder = tmp_path / "b" / cfg.key()
     folder.mkdir(parents=True)
     (folder / "checkpoint.pt").write_bytes(b"PK\x03\x04 truncated")
-    with pytest.warns(UserWarning, match="checkpoint.pt could not be read"):
+    with pytest.warns(UserWarning, match=r"checkpoint.pt in .* could not be read"):
         run = train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
     assert same_weights(reference.model, run.model)
     assert (folder / "checkpoint.pt.corrupt").exists()
@@ -82,9 +82,10 @@ def test_damaged_cached_weights_are_retrained(tiny_images, tmp_path):
     cfg = small_config()
     first = train.train(cfg, tiny_images, root=tmp_path, progress=False)
     (first.path / "model.pt").write_bytes(b"not a checkpoint")
-    with pytest.warns(UserWarning, match="model.pt could not be read"):
+    with pytest.warns(UserWarning, match="run.json and model.pt in .* could not be read"):
         again = train.train(cfg, tiny_images, root=tmp_path, progress=False)
     assert same_weights(first.model, again.model)
+    assert (first.path / "model.pt.corrupt").exists() and (first.path / "model.pt").exists()
 
 
 def test_non_finite_loss_names_the_step_and_checkpoint(tiny_images, tmp_path, monkeypatch):
