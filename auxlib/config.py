@@ -65,17 +65,12 @@ class AuxVAEConfig:
         object.__setattr__(self, "widths", tuple(self.widths))
         _positive_int("z_g", self.z_g)
         _positive_int("z_l", self.z_l)
-        _require(len(self.widths) > 0 and all(_is_int(w) and w > 0 for w in self.widths),
-                 "widths", "a non-empty list of positive integers", self.widths)
+        _check_widths(self.widths, self.image_shape)
         _require(self.likelihood in LIKELIHOODS, "likelihood", f"one of {', '.join(LIKELIHOODS)}", self.likelihood)
         _require(self.transform in TRANSFORMS, "transform", f"one of {', '.join(TRANSFORMS)}", self.transform)
         _require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
         _require(_is_number(self.beta) and self.beta >= 0, "beta", "a number >= 0", self.beta)
         check_patch_size("patch_size", self.patch_size, self.image_shape)
-        _, height, width = self.image_shape
-        depth = len(self.widths)
-        _require(height % 2**depth == 0 and width % 2**depth == 0, "widths",
-                 f"at most {_max_depth(height, width)} layers for a {height}x{width} image", self.widths)
 
 
 def check_patch_size(name: str, value: Any, image_shape: tuple[int, int, int]) -> None:
@@ -99,12 +94,18 @@ class ClassifierConfig:
         object.__setattr__(self, "image_shape", tuple(self.image_shape))
         object.__setattr__(self, "widths", tuple(self.widths))
         _require(_is_int(self.n_classes) and self.n_classes >= 2, "n_classes", "an integer >= 2", self.n_classes)
-        _require(len(self.widths) > 0 and all(_is_int(w) and w > 0 for w in self.widths),
-                 "widths", "a non-empty list of positive integers", self.widths)
+        _check_widths(self.widths, self.image_shape)
         _require(_is_number(self.dropout) and 0 <= self.dropout < 1, "dropout", "a number in [0, 1)", self.dropout)
-        _, height, width = self.image_shape
-        _require(height % 2 ** len(self.widths) == 0 and width % 2 ** len(self.widths) == 0, "widths",
-                 f"at most {_max_depth(height, width)} stages for a {height}x{width} image", self.widths)
+
+
+def _check_widths(widths: tuple[int, ...], image_shape: tuple[int, int, int]) -> None:
+    """Channel widths, one per stride-2 stage: positive, and no more stages than halvings of the image."""
+    _require(len(widths) > 0 and all(_is_int(w) and w > 0 for w in widths),
+             "widths", "a non-empty list of positive integers", widths)
+    _, height, width = image_shape
+    depth = len(widths)
+    _require(height % 2**depth == 0 and width % 2**depth == 0, "widths",
+             f"at most {_max_depth(height, width)} layers for a {height}x{width} image", widths)
 
 
 def _max_depth(height: int, width: int) -> int:
@@ -145,7 +146,7 @@ _NOT_IN_KEY = {"device", "checkpoint_every"}
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One training run: a model, trained on (the first ``n_train`` images of) a data set's train split."""
+    """One training run: a model, trained on a data set's train split (or ``n_train`` images drawn from it)."""
 
     dataset: str
     model: AuxVAEConfig | ClassifierConfig
