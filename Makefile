@@ -37,8 +37,9 @@ test: install data
 
 reproduce: install data
 	@for nb in $(NOTEBOOKS); do \
-		echo "== $$nb ($(PROFILE))"; \
-		$(BIN)/papermill "$$nb" "$$nb" -p profile $(PROFILE) -k python3 --cwd book || exit 1; \
+		params=$$($(BIN)/python -m auxlib book-parameters "$$nb"); \
+		echo "== $$nb ($(PROFILE)) $$params"; \
+		$(BIN)/papermill "$$nb" "$$nb" -p profile $(PROFILE) -y "$$params" -k python3 --cwd book || exit 1; \
 	done
 	$(MAKE) book
 

@@ -1,15 +1,21 @@
-"""Command line: ``python -m auxlib import-data PATH --name NAME [--root DIR] [--force]``.
+"""Command line.
 
-``import-data`` converts an ImageFolder copy of a data set (``PATH/<split>/<class>/*.jpg``), or a ``.tar.gz``
-of one, into auxlib's data cache, for machines where torchvision cannot download it.
+``python -m auxlib import-data PATH --name NAME [--root DIR] [--force]`` converts an ImageFolder copy of a data
+set (``PATH/<split>/<class>/*.jpg``), or a ``.tar.gz`` of one, into auxlib's data cache, for machines where
+torchvision cannot download it.
+
+``python -m auxlib book-parameters NOTEBOOK`` prints, as YAML, the parameters the committed book executes a
+chapter with (``book/parameters.yml``), for ``papermill -y``.
 """
 
 from __future__ import annotations
 
 import argparse
 
+import yaml
+
 from . import data
-from .config import DATASETS
+from .config import DATASETS, book_parameters
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,7 +26,13 @@ def main(argv: list[str] | None = None) -> None:
     imp.add_argument("--name", required=True, choices=sorted(DATASETS))
     imp.add_argument("--root", default=None, help="data root (default: $AUXLIB_DATA or ~/.cache/auxlib/data)")
     imp.add_argument("--force", action="store_true", help="import again even if the cache holds the data set")
+    params = sub.add_parser("book-parameters", help="print the parameters the book executes a chapter with")
+    params.add_argument("notebook")
     args = parser.parse_args(argv)
+
+    if args.command == "book-parameters":
+        print(yaml.safe_dump(book_parameters(args.notebook), default_flow_style=True).strip())
+        return
 
     existing = [data.cache_path(args.name, s, args.root) for s in data.SPLITS[args.name]]
     if not args.force and any(p.exists() for p in existing):

@@ -10,8 +10,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 #: Data sets auxlib can load, with their image shape (channels, height, width).
 DATASETS: dict[str, tuple[int, int, int]] = {
@@ -71,6 +75,39 @@ class AuxVAEConfig:
         _require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
         _require(_is_number(self.beta) and self.beta >= 0, "beta", "a number >= 0", self.beta)
         check_patch_size("patch_size", self.patch_size, self.image_shape)
+
+
+@dataclass(frozen=True)
+class AuxGMVAEConfig(AuxVAEConfig):
+    """The multi-modal AuxVAE of SPEC section 3: a cluster variable y with ``k`` values above z_g.
+
+    ``tau`` is the Gumbel-softmax temperature (constant, as in the paper, unless ``tau_start`` is set: then it
+    is annealed geometrically from ``tau_start`` to ``tau`` over ``anneal_steps``). ``alpha`` weights
+    KL(q(y | x) || p(y)) (1 in the paper's Eq. 11). ``y_hidden`` are the widths of the dense layers of the y head
+    on the z_g encoder's features.
+    """
+
+    k: int = 30
+    tau: float = 0.4
+    tau_start: float | None = None
+    anneal_steps: int = 10_000
+    alpha: float = 1.0
+    y_hidden: tuple[int, ...] = (256, 128)
+    y_dropout: float = 0.2
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "y_hidden", tuple(self.y_hidden))
+        _require(_is_int(self.k) and self.k >= 2, "k", "an integer >= 2", self.k)
+        _require(_is_number(self.tau) and self.tau > 0, "tau", "a positive number", self.tau)
+        _require(self.tau_start is None or (_is_number(self.tau_start) and self.tau_start > 0), "tau_start",
+                 "None (a constant temperature) or a positive number", self.tau_start)
+        _positive_int("anneal_steps", self.anneal_steps)
+        _require(_is_number(self.alpha) and self.alpha >= 0, "alpha", "a number >= 0", self.alpha)
+        _require(all(_is_int(w) and w > 0 for w in self.y_hidden), "y_hidden", "a list of positive integers",
+                 self.y_hidden)
+        _require(_is_number(self.y_dropout) and 0 <= self.y_dropout < 1, "y_dropout", "a number in [0, 1)",
+                 self.y_dropout)
 
 
 def check_patch_size(name: str, value: Any, image_shape: tuple[int, int, int]) -> None:
@@ -149,7 +186,7 @@ class RunConfig:
     """One training run: a model, trained on a data set's train split (or ``n_train`` images drawn from it)."""
 
     dataset: str
-    model: AuxVAEConfig | ClassifierConfig
+    model: AuxVAEConfig | AuxGMVAEConfig | ClassifierConfig
     train: TrainConfig = field(default_factory=TrainConfig)
     n_train: int | None = None
 
@@ -181,7 +218,8 @@ class RunConfig:
                    n_train=data["n_train"])
 
 
-MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "ClassifierConfig": ClassifierConfig}
+MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "AuxGMVAEConfig": AuxGMVAEConfig,
+                                   "ClassifierConfig": ClassifierConfig}
 
 # Profiles: what each chapter runs at each budget. Keys are fields of the model config, of TrainConfig, or
 # ``n_train``. ``quick`` exists for tests (seconds); ``standard`` is what the committed book shows, sized for a
@@ -194,22 +232,48 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "standard": dict(steps=2000, batch_size=64, log_every=25),
         "paper": _PAPER,
     },
-    # The data chapter's classifier: "trained briefly", to measure how hard the digits are to read.
-    "data": {
+    # The small CNN that judges images: the data chapter trains it "briefly", to measure how hard the digits are
+    # to read, and Experiment 1 reuses the same runs (same config, so the run cache hits) to classify decodes.
+    "classifier": {
         "quick": dict(steps=30, batch_size=64, n_train=2048, log_every=10, checkpoint_every=30),
         "standard": dict(steps=1500, batch_size=128, lr=2e-3, log_every=50),
         "paper": dict(steps=20_000, batch_size=128, lr=1e-3, log_every=500, checkpoint_every=5000),
     },
+    # Experiment 1's AuxVAEs, shared by exp1_1 and exp1_2 so that the second chapter reuses the first one's
+    # models. Patch size 1 (pixel shuffle) is the paper's setting for this experiment ([SPLIT]).
+    "exp1": {
+        "quick": dict(patch_size=1, steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),
+        "standard": dict(patch_size=1, steps=3500, batch_size=64, lr=1e-3, log_every=50, checkpoint_every=500),
+        "paper": dict(_PAPER, patch_size=1),
+    },
+    # Experiment 2's AuxGMVAEs, shared by exp2_1 and exp2_2. [SPLIT]: patch size 4, k = 30, tau = 0.4.
+    "exp2": {
+        "quick": dict(patch_size=4, k=30, steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),
+        "standard": dict(patch_size=4, k=30, steps=5000, batch_size=64, lr=1e-3, log_every=50,
+                         checkpoint_every=500),
+        "paper": dict(_PAPER, patch_size=4, k=30, alpha=40.0, beta=40.0, y_hidden=(1024, 128), steps=3_000_000),
+    },
 }
 
 # Chapter settings that are not part of a training run, per profile; overridden like the run parameters.
+_EXP1_2 = dict(betas=[0.5, 1.0, 2.0, 4.0, 8.0], baseline_beta=4.0)
 SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "method": {"quick": {}, "standard": {}, "paper": {}},
     "data": {"quick": {"kmeans_images": 1000}, "standard": {"kmeans_images": 10_000},
              "paper": {"kmeans_images": 26_032}},
+    "exp1_1": {"quick": {"codes": 2, "swap_images": 4}, "standard": {"codes": 3, "swap_images": 8},
+               "paper": {"codes": 3, "swap_images": 8}},
+    "exp1_2": {"quick": dict(_EXP1_2, eval_images=200, repeats=2),
+               "standard": dict(_EXP1_2, eval_images=3000, repeats=3),
+               "paper": dict(_EXP1_2, eval_images=26_032, repeats=5)},
+    "exp2_1": {"quick": {"seeds": [0, 1], "k10_seeds": [0], "kmeans_train": 1000},
+               "standard": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1], "kmeans_train": 10_000},
+               "paper": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1, 2, 3], "kmeans_train": 73_257}},
+    "exp2_2": {"quick": {"grid": 4}, "standard": {"grid": 8}, "paper": {"grid": 10}},
 }
 
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
+_MAY_BE_EMPTY = {"k10_seeds"}  # list settings where [] means "skip this part"
 
 
 def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10", model: type = AuxVAEConfig,
@@ -234,7 +298,8 @@ def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10"
 
 def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str, Any]:
     """A chapter's non-training settings for a profile, with the notebook's parameters that are not None
-    applied; integer settings must stay positive integers."""
+    applied. Integer settings must stay positive integers, number settings numbers >= 0, and list settings
+    lists of numbers >= 0 (integers where the profile's are), non-empty unless [] means "skip"."""
     _require(chapter in SETTINGS, "chapter", f"one of {', '.join(SETTINGS)}", chapter)
     _require(profile in PROFILE_NAMES, "profile", f"one of {', '.join(PROFILE_NAMES)}", profile)
     values = dict(SETTINGS[chapter][profile])
@@ -243,7 +308,27 @@ def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str
     for name, value in params.items():
         if value is None:
             continue
-        if _is_int(values[name]):
+        default = values[name]
+        if _is_int(default):
             _positive_int(name, value)
+        elif _is_number(default):
+            _require(_is_number(value) and value >= 0, name, "a number >= 0", value)
+        elif isinstance(default, list):
+            integers = all(_is_int(v) for v in default)
+            kind = "integers" if integers else "numbers"
+            _require(isinstance(value, (list, tuple)) and (len(value) > 0 or name in _MAY_BE_EMPTY)
+                     and all((_is_int(v) if integers else _is_number(v)) and v >= 0 for v in value), name,
+                     f"a {'' if name in _MAY_BE_EMPTY else 'non-empty '}list of {kind} >= 0", value)
+            value = list(value)
         values[name] = value
     return values
+
+
+def book_parameters(notebook: str | os.PathLike) -> dict[str, Any]:
+    """The parameters the committed book executes ``notebook`` with, from ``parameters.yml`` beside it
+    (empty when the file or the chapter's entry is missing)."""
+    path = Path(notebook)
+    listing = path.parent / "parameters.yml"
+    if not listing.exists():
+        return {}
+    return dict((yaml.safe_load(listing.read_text()) or {}).get(path.stem) or {})

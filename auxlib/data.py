@@ -24,6 +24,8 @@ from .config import DATASETS
 from .io import atomic_path
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+#: How pages name each data set, so that a reader always knows which data a figure shows.
+NAMES = {"cifar10": "CIFAR-10", "svhn": "SVHN", "synth-svhn": "synth-svhn (the synthetic stand-in for SVHN)"}
 SPLITS = {"cifar10": ("train", "test"), "svhn": ("train", "test", "extra"),
           "synth-svhn": ("train", "test", "extra")}
 

@@ -62,3 +62,14 @@ def clustering_scores(labels, clusters) -> dict[str, float]:
     """All four clustering scores in one dict: acc (many-to-one), hungarian, nmi, ari."""
     return {"acc": many_to_one_accuracy(labels, clusters), "hungarian": hungarian_accuracy(labels, clusters),
             "nmi": nmi(labels, clusters), "ari": ari(labels, clusters)}
+
+
+def colour_spread(images) -> float:
+    """How much the overall colour varies across a set of images: the standard deviation, across images, of
+    each image's mean value per channel, averaged over the channels (images as NCHW in [0, 1] or uint8)."""
+    array = np.asarray(images, dtype=np.float64)
+    if array.ndim != 4:
+        raise ValueError(f"images must be a batch of shape (N, C, H, W), got shape {array.shape}.")
+    if np.asarray(images).dtype == np.uint8:
+        array = array / 255
+    return float(array.mean(axis=(2, 3)).std(axis=0).mean())

@@ -6,6 +6,7 @@ that returns a dict of scalar tensors with the total under ``"loss"``; that is a
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import torch
@@ -13,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import likelihoods
-from .config import AuxVAEConfig, ClassifierConfig
+from .config import AuxGMVAEConfig, AuxVAEConfig, ClassifierConfig
 from .transforms import grayscale, patch_shuffle
 
 
@@ -34,9 +35,17 @@ class GaussianEncoder(nn.Module):
         self.trunk = nn.Sequential(*layers, nn.Flatten())
         self.head = nn.Linear(widths[-1] * spatial * spatial, 2 * latent)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mu, raw_std = self.head(self.trunk(x * 2 - 1)).chunk(2, dim=1)
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The flattened convolutional features of images in [0, 1]."""
+        return self.trunk(x * 2 - 1)
+
+    def gaussian(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and standard deviation of q(z | x) from the features."""
+        mu, raw_std = self.head(features).chunk(2, dim=1)
         return mu, F.softplus(raw_std) + 1e-4
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.gaussian(self.features(x))
 
 
 class ConvDecoder(nn.Module):
@@ -66,9 +75,13 @@ class Posterior(NamedTuple):
     std_l: torch.Tensor
 
 
-def gaussian_kl(mu: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
-    """KL(N(mu, std^2) || N(0, I)) of each row, in nats."""
-    return 0.5 * (mu.pow(2) + std.pow(2) - 1 - 2 * std.log()).sum(1)
+def gaussian_kl(mu: torch.Tensor, std: torch.Tensor, prior_mu: torch.Tensor | None = None,
+                prior_std: torch.Tensor | None = None) -> torch.Tensor:
+    """KL(N(mu, std^2) || N(prior_mu, prior_std^2)) of each row, in nats; the prior defaults to N(0, I)."""
+    if prior_mu is None:
+        return 0.5 * (mu.pow(2) + std.pow(2) - 1 - 2 * std.log()).sum(1)
+    ratio = (std / prior_std).pow(2)
+    return 0.5 * (ratio + ((mu - prior_mu) / prior_std).pow(2) - 1 - ratio.log()).sum(1)
 
 
 class AuxVAE(nn.Module):
@@ -146,25 +159,110 @@ class AuxVAE(nn.Module):
         ``x_hat`` is drawn with ``transform`` unless given; ``y`` is unused (the trainer passes labels to every
         model).
         """
+        x, x_hat = self._inputs(x, x_hat, generator)
+        post = self.encode(x, x_hat)
+        terms = self._reconstruction(x, x_hat, _draw(post.mu_g, post.std_g), _draw(post.mu_l, post.std_l))
+        terms["kl_g"] = gaussian_kl(post.mu_g, post.std_g).mean()
+        terms["kl_l"] = gaussian_kl(post.mu_l, post.std_l).mean()
+        terms["loss"] = terms["rec"] + terms["aux"] + self.config.beta * (terms["kl_g"] + terms["kl_l"])
+        return terms
+
+    def _inputs(self, x: torch.Tensor, x_hat: torch.Tensor | None, generator: torch.Generator | None
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x in [0, 1], and x^ (drawn unless given; None without the auxiliary task)."""
         x = to_unit(x)
         if not self.config.aux:
-            x_hat = None
-        elif x_hat is None:
-            x_hat = self.transform(x, generator)
-        else:
-            x_hat = to_unit(x_hat)
-        post = self.encode(x, x_hat)
-        z_g = post.mu_g + post.std_g * torch.randn_like(post.std_g)
-        z_l = post.mu_l + post.std_l * torch.randn_like(post.std_l)
-        terms = {
+            return x, None
+        return x, (self.transform(x, generator) if x_hat is None else to_unit(x_hat))
+
+    def _reconstruction(self, x: torch.Tensor, x_hat: torch.Tensor | None, z_g: torch.Tensor,
+                        z_l: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The two negative log-likelihood terms of Eq. 6, averaged over the batch."""
+        return {
             "rec": self.likelihood.nll(self.dec(torch.cat([z_g, z_l], dim=1)), x).mean(),
             "aux": (self.likelihood.nll(self.aux_dec(z_l), x_hat).mean() if self.aux_dec is not None
                     else x.new_zeros(())),
-            "kl_g": gaussian_kl(post.mu_g, post.std_g).mean(),
-            "kl_l": gaussian_kl(post.mu_l, post.std_l).mean(),
         }
-        terms["loss"] = terms["rec"] + terms["aux"] + self.config.beta * (terms["kl_g"] + terms["kl_l"])
+
+
+def _draw(mu: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """A reparameterised sample of N(mu, std^2)."""
+    return mu + std * torch.randn_like(std)
+
+
+class AuxGMVAE(AuxVAE):
+    """The AuxVAE with a discrete cluster variable y on the global side (SPEC section 3, Eq. 11).
+
+    y ~ Uniform(k), z_g ~ p(z_g | y) (a learned Gaussian per cluster), z_l ~ N(0, I). The posterior is
+    q(y | x) q(z_g | x) q(z_l | x^): the y head reads the features of the z_g encoder, and y is sampled with the
+    Gumbel-softmax (Concrete) relaxation at temperature tau. The encoders, decoders and likelihood are the AuxVAE's.
+    """
+
+    def __init__(self, config: AuxGMVAEConfig):
+        super().__init__(config)
+        layers: list[nn.Module] = []
+        width = self.enc_g.head.in_features
+        for hidden in config.y_hidden:
+            layers += [nn.Linear(width, hidden), nn.ELU(), nn.Dropout(config.y_dropout)]
+            width = hidden
+        self.y_head = nn.Sequential(*layers, nn.Linear(width, config.k))
+        self.prior_g = nn.Linear(config.k, 2 * config.z_g)
+        self.step = 0
+
+    def set_step(self, step: int) -> None:
+        """Tell the model the training step (the trainer calls this), for the temperature schedule."""
+        self.step = step
+
+    @property
+    def tau(self) -> float:
+        """Relaxation temperature: ``tau``, or annealed from ``tau_start`` to ``tau`` over ``anneal_steps``."""
+        cfg = self.config
+        if cfg.tau_start is None:
+            return cfg.tau
+        progress = min(self.step / cfg.anneal_steps, 1.0)
+        return cfg.tau_start * (cfg.tau / cfg.tau_start) ** progress
+
+    def prior_params(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and standard deviation of p(z_g | y) for one-hot or relaxed ``y`` of shape (B, k)."""
+        mu, raw_std = self.prior_g(y).chunk(2, dim=1)
+        return mu, F.softplus(raw_std) + 1e-4
+
+    def cluster_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of q(y | x) for images (uint8 or float in [0, 1])."""
+        return self.y_head(self.enc_g.features(to_unit(x)))
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator: torch.Generator | None = None,
+             x_hat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Eq. 11: ``rec`` + ``aux`` + beta * (``kl_g`` + ``kl_l``) + alpha * ``kl_y``, in nats per image.
+
+        ``kl_g`` is KL(q(z_g | x) || p(z_g | y)) at the relaxed sample of y; ``kl_y`` is KL(q(y | x) || Uniform(k)).
+        ``y`` (the labels) is unused: the clusters are learned without them.
+        """
+        x, x_hat = self._inputs(x, x_hat, generator)
+        features = self.enc_g.features(x)
+        mu_g, std_g = self.enc_g.gaussian(features)
+        mu_l, std_l = self.enc_l(x if x_hat is None else x_hat)
+        logits = self.y_head(features)
+        prior_mu, prior_std = self.prior_params(F.gumbel_softmax(logits, tau=self.tau))
+        terms = self._reconstruction(x, x_hat, _draw(mu_g, std_g), _draw(mu_l, std_l))
+        terms["kl_g"] = gaussian_kl(mu_g, std_g, prior_mu, prior_std).mean()
+        terms["kl_l"] = gaussian_kl(mu_l, std_l).mean()
+        log_q = logits.log_softmax(1)
+        terms["kl_y"] = (log_q.exp() * (log_q + math.log(self.config.k))).sum(1).mean()
+        cfg = self.config
+        terms["loss"] = (terms["rec"] + terms["aux"] + cfg.beta * (terms["kl_g"] + terms["kl_l"])
+                         + cfg.alpha * terms["kl_y"])
         return terms
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n images: y ~ Uniform(k), z_g ~ p(z_g | y), z_l ~ N(0, I)."""
+        device = next(self.parameters()).device
+        y = torch.randint(self.config.k, (n,), generator=generator, device=device)
+        mu, std = self.prior_params(F.one_hot(y, self.config.k).float())
+        z_g = mu + std * torch.randn(mu.shape, generator=generator, device=device)
+        z_l = torch.randn(n, self.config.z_l, generator=generator, device=device)
+        return self.decode(z_g, z_l)
 
 
 class Classifier(nn.Module):
@@ -208,7 +306,7 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500) -> to
     return labels
 
 
-_MODELS: dict[type, type[nn.Module]] = {AuxVAEConfig: AuxVAE, ClassifierConfig: Classifier}
+_MODELS: dict[type, type[nn.Module]] = {AuxVAEConfig: AuxVAE, AuxGMVAEConfig: AuxGMVAE, ClassifierConfig: Classifier}
 
 
 def build(config) -> nn.Module:

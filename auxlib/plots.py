@@ -1,4 +1,4 @@
-"""Figures: image grids and loss curves, drawn on matplotlib axes."""
+"""Figures: image grids, loss curves, accuracy bars and assignment heatmaps, drawn on matplotlib axes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import seaborn as sns
 import torch
+from sklearn.metrics.cluster import contingency_matrix
 from torchvision.utils import make_grid
 
 
@@ -32,14 +34,20 @@ def show_images(images: torch.Tensor | np.ndarray, nrow: int = 10, title: str | 
     return ax
 
 
-def image_rows(rows: dict[str, torch.Tensor | np.ndarray], size: float = 0.6) -> plt.Figure:
-    """One row of images per entry of ``rows``, labelled on the left with its key."""
+def image_rows(rows: dict[str, torch.Tensor | np.ndarray], size: float = 0.6, title: str | None = None
+               ) -> plt.Figure:
+    """One row of images per entry of ``rows``, labelled on the left with its key, under an optional title."""
     width = max(len(images) for images in rows.values())
-    fig, axes = plt.subplots(len(rows), 1, figsize=(size * width + 1.8, size * len(rows) * 1.05), squeeze=False)
+    head = 0.4 if title else 0.0  # inches kept free above the rows for the title
+    height = size * len(rows) * 1.05 + head
+    fig, axes = plt.subplots(len(rows), 1, figsize=(size * width + 1.8, height), squeeze=False)
     for ax, (label, images) in zip(axes[:, 0], rows.items()):
         show_images(images, nrow=width, ax=ax)
         ax.text(-0.02, 0.5, label, transform=ax.transAxes, ha="right", va="center")
-    fig.subplots_adjust(left=1.6 / (size * width + 1.8), right=0.99, top=0.99, bottom=0.01, hspace=0.08)
+    fig.subplots_adjust(left=1.6 / (size * width + 1.8), right=0.99, top=0.99 - head / height, bottom=0.01,
+                        hspace=0.08)
+    if title:
+        fig.suptitle(title, y=1 - 0.1 / height, va="top", fontsize=10)
     return fig
 
 
@@ -86,3 +94,91 @@ def factor_histograms(factors: dict[str, np.ndarray], groups: dict[str, Sequence
     fig.legend(handles, list(groups), loc="upper right", frameon=False, ncols=len(groups))
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
+
+
+def swap_grid(row_sources: torch.Tensor | np.ndarray, column_sources: torch.Tensor | np.ndarray,
+              decoded: torch.Tensor, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+    """A grid of decodes framed by their sources: the top row shows ``column_sources``, the left column
+    ``row_sources``, and cell (i, j) the decode ``decoded[i * len(column_sources) + j]``."""
+    rows, columns = as_tensor(row_sources), as_tensor(column_sources)
+    decoded = as_tensor(decoded)
+    if len(decoded) != len(rows) * len(columns):
+        raise ValueError(f"decoded must hold len(row_sources) * len(column_sources) = {len(rows) * len(columns)} "
+                         f"images, got {len(decoded)}.")
+    blank = torch.ones_like(rows[:1])
+    cells = [blank, columns]
+    for i in range(len(rows)):
+        cells += [rows[i:i + 1], decoded[i * len(columns):(i + 1) * len(columns)]]
+    ax = show_images(torch.cat(cells), nrow=len(columns) + 1, ax=ax, padding=2)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def accuracy_bars(scores: dict[str, dict[str, np.ndarray]], reference: dict[str, float] | None = None,
+                  chance: float | None = None, reference_label: str = "paper",
+                  ax: plt.Axes | None = None) -> plt.Axes:
+    """Grouped bars of accuracies: one group per test (the inner keys), one bar per model (the outer keys), at
+    the mean over repeats with the min-max range as an error bar; ``reference`` adds hatched bars (e.g. the
+    paper's numbers) and ``chance`` a dashed line."""
+    tests = list(next(iter(scores.values())))
+    series = {name: {t: np.atleast_1d(v[t]) for t in tests} for name, v in scores.items()}
+    if reference is not None:
+        series[reference_label] = {t: np.atleast_1d(reference[t]) for t in tests if t in reference}
+    ax = ax or plt.figure(figsize=(2.5 + 0.8 * len(tests) * len(series), 3.6)).gca()
+    width = 0.8 / len(series)
+    for k, (name, values) in enumerate(series.items()):
+        xs = [i + (k - (len(series) - 1) / 2) * width for i, t in enumerate(tests) if t in values]
+        vals = [values[t] for t in tests if t in values]
+        means = np.array([v.mean() for v in vals])
+        spread = np.clip([[m - v.min(), v.max() - m] for m, v in zip(means, vals)], 0, None).T  # rounding
+        ref = reference is not None and name == reference_label
+        ax.bar(xs, means, width, yerr=None if ref else spread, capsize=3, label=name,
+               color="white" if ref else f"C{k}", edgecolor="0.3" if ref else None, hatch="//" if ref else None)
+    if chance is not None:
+        ax.axhline(chance, color="k", ls="--", lw=1, label="chance")
+    ax.set_xticks(range(len(tests)), tests)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("classifier accuracy")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return ax
+
+
+def sweep_lines(scores: dict[float, dict[str, np.ndarray]], xlabel: str, chance: float | None = None,
+                logx: bool = True, ax: plt.Axes | None = None) -> plt.Axes:
+    """Accuracies against a swept setting (the outer keys): one line per test at the mean over repeats, with
+    the min-max range shaded."""
+    ax = ax or plt.figure(figsize=(5.5, 3.6)).gca()
+    xs = sorted(scores)
+    for k, test in enumerate(next(iter(scores.values()))):
+        values = [np.atleast_1d(scores[x][test]) for x in xs]
+        ax.plot(xs, [v.mean() for v in values], "o-", color=f"C{k}", label=test)
+        ax.fill_between(xs, [v.min() for v in values], [v.max() for v in values], color=f"C{k}", alpha=0.2)
+    if chance is not None:
+        ax.axhline(chance, color="k", ls="--", lw=1, label="chance")
+    if logx:
+        ax.set_xscale("log", base=2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("classifier accuracy")
+    ax.set_ylim(0, 1)
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def assignment_matrix(labels: np.ndarray, clusters: np.ndarray, label_names: Sequence[str] | None = None,
+                      ax: plt.Axes | None = None) -> plt.Axes:
+    """SPEC Fig. 4: counts of true labels (rows) in each cluster (columns) as a seaborn heatmap, the columns
+    ordered by their majority label and then by size, empty clusters left out."""
+    labels, clusters = np.asarray(labels), np.asarray(clusters)
+    table = contingency_matrix(labels, clusters)  # rows: sorted label values, columns: sorted cluster ids
+    ids = np.unique(clusters)
+    order = sorted(range(len(ids)), key=lambda j: (table[:, j].argmax(), -table[:, j].sum()))
+    ax = ax or plt.figure(figsize=(0.32 * len(ids) + 2, 4)).gca()
+    names = label_names if label_names is not None else [str(v) for v in np.unique(labels)]
+    sns.heatmap(table[:, order], ax=ax, cmap="viridis", xticklabels=[str(ids[j]) for j in order],
+                yticklabels=names, cbar_kws={"label": "test images"})
+    ax.set_xlabel("cluster (ordered by majority label)")
+    ax.set_ylabel("true label")
+    ax.tick_params(axis="x", labelsize=7)
+    return ax

@@ -146,6 +146,8 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     bar = tqdm(range(state["step"], tc.steps), initial=state["step"], total=tc.steps, disable=not progress,
                desc=f"train {config.key()}", mininterval=2.0)
     for step in bar:
+        if hasattr(model, "set_step"):  # models with a schedule (the AuxGMVAE's temperature)
+            model.set_step(step)
         try:
             values = train_step(model, optimiser, images, labels, sampler(step), shuffle_rng)
         except FloatingPointError as error:

@@ -1,4 +1,7 @@
+from pathlib import Path
+
 import pytest
+import yaml
 
 import auxlib
 from auxlib.config import AuxVAEConfig, RunConfig, TrainConfig
@@ -59,8 +62,53 @@ def test_settings_follow_profile_and_validate():
 def test_classifier_config_in_a_run():
     from auxlib.config import ClassifierConfig
 
-    cfg = auxlib.experiment("data", "quick", dataset="synth-svhn", model=ClassifierConfig, dropout=0.1)
+    cfg = auxlib.experiment("classifier", "quick", dataset="synth-svhn", model=ClassifierConfig, dropout=0.1)
     assert isinstance(cfg.model, ClassifierConfig) and cfg.model.dropout == 0.1
     assert RunConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError, match="n_classes must be an integer >= 2"):
         ClassifierConfig(n_classes=1)
+
+
+def test_list_and_number_settings_are_validated():
+    values = auxlib.config.settings("exp1_2", "quick", betas=(2, 0.5), baseline_beta=3)
+    assert values["betas"] == [2, 0.5] and values["baseline_beta"] == 3
+    with pytest.raises(ValueError, match="betas must be a non-empty list of numbers >= 0, got \\[\\]"):
+        auxlib.config.settings("exp1_2", "quick", betas=[])
+    with pytest.raises(ValueError, match="betas must be a non-empty list of numbers >= 0"):
+        auxlib.config.settings("exp1_2", "quick", betas=[1, "a"])
+    with pytest.raises(ValueError, match="baseline_beta must be a number >= 0, got -1"):
+        auxlib.config.settings("exp1_2", "quick", baseline_beta=-1)
+
+
+def test_experiment_one_chapters_share_their_models():
+    """exp1_2 must find exp1_1's model in the run cache: both build it from the one "exp1" profile."""
+    for profile in auxlib.config.PROFILE_NAMES:
+        cfg = auxlib.experiment("exp1", profile, dataset="synth-svhn", beta=1.0)
+        assert cfg.model.patch_size == 1 and cfg.model.aux  # the paper's pixel shuffle
+
+
+def test_book_parameters_read_beside_the_notebook(tmp_path, capsys):
+    from auxlib.__main__ import main
+
+    (tmp_path / "parameters.yml").write_text("exp:\n  dataset: synth-svhn\n  k: 3\n")
+    assert auxlib.config.book_parameters(tmp_path / "exp.ipynb") == {"dataset": "synth-svhn", "k": 3}
+    assert auxlib.config.book_parameters(tmp_path / "other.ipynb") == {}
+    assert auxlib.config.book_parameters(tmp_path / "sub" / "exp.ipynb") == {}
+    main(["book-parameters", str(tmp_path / "exp.ipynb")])
+    assert capsys.readouterr().out.strip() == "{dataset: synth-svhn, k: 3}"
+
+
+def test_committed_book_parameters_name_known_chapters_and_datasets():
+    root = Path(__file__).resolve().parents[1]
+    listing = yaml.safe_load((root / "book" / "parameters.yml").read_text())
+    for chapter, params in listing.items():
+        assert (root / "book" / f"{chapter}.ipynb").exists()
+        assert params.get("dataset", "cifar10") in auxlib.config.DATASETS
+
+
+def test_seed_lists_take_integers_and_may_be_empty_only_where_that_skips():
+    assert auxlib.config.settings("exp2_1", "quick", k10_seeds=[])["k10_seeds"] == []
+    with pytest.raises(ValueError, match="seeds must be a non-empty list of integers >= 0"):
+        auxlib.config.settings("exp2_1", "quick", seeds=[])
+    with pytest.raises(ValueError, match="seeds must be a non-empty list of integers >= 0"):
+        auxlib.config.settings("exp2_1", "quick", seeds=[0.5])

@@ -50,3 +50,15 @@ def test_accuracy_and_bad_input():
         metrics.accuracy([1, 2], [1])
     with pytest.raises(ValueError, match="clusters must be a 1-D array of integer labels"):
         metrics.many_to_one_accuracy([0, 1], [0.5, 1.0])
+
+
+def test_colour_spread_measures_variation_of_mean_colour_only():
+    flat = np.zeros((4, 3, 2, 2))
+    flat[:, 0] = [[[0.0]], [[1.0]], [[0.0]], [[1.0]]]  # red channel 0 or 1 per image, the rest constant
+    assert metrics.colour_spread(flat) == pytest.approx(0.5 / 3)
+    pattern = np.random.default_rng(0).permutation(np.tile([0.0, 1.0], 6)).reshape(1, 3, 2, 2)
+    shuffled = np.stack([np.roll(pattern[0], i, axis=-1) for i in range(3)])  # same mean colour, other layout
+    assert metrics.colour_spread(shuffled) == pytest.approx(0.0)
+    assert metrics.colour_spread((flat * 255).astype(np.uint8)) == pytest.approx(0.5 / 3)
+    with pytest.raises(ValueError, match="images must be a batch of shape"):
+        metrics.colour_spread(np.zeros((3, 2, 2)))

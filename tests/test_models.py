@@ -1,8 +1,10 @@
+import math
+
 import pytest
 import torch
 
 from auxlib import models
-from auxlib.config import AuxVAEConfig
+from auxlib.config import AuxGMVAEConfig, AuxVAEConfig
 
 
 @pytest.fixture
@@ -90,3 +92,61 @@ def test_classifier_learns_a_trivially_separable_task():
     assert model.training  # predict restores the mode
     with pytest.raises(ValueError, match="y must hold the labels"):
         model.loss(x)
+
+
+def gmvae(**changes):
+    return models.build(AuxGMVAEConfig(**{"k": 5, "z_g": 4, "z_l": 3, "widths": (8, 16), **changes}))
+
+
+def test_gmvae_loss_is_eq_11(x):
+    model = gmvae(beta=2.0, alpha=3.0)
+    torch.manual_seed(0)
+    terms = model.loss(x)
+    assert set(terms) == {"loss", "rec", "aux", "kl_g", "kl_l", "kl_y"}
+    assert terms["kl_y"] >= 0 and torch.isfinite(terms["kl_g"])
+    expected = terms["rec"] + terms["aux"] + 2.0 * (terms["kl_g"] + terms["kl_l"]) + 3.0 * terms["kl_y"]
+    assert torch.allclose(terms["loss"], expected)
+    assert model.cluster_logits(x).shape == (4, 5) and model.sample(3).shape == (3, 3, 32, 32)
+
+
+def test_gmvae_y_kl_vanishes_for_a_uniform_posterior(x):
+    model = gmvae()
+    with torch.no_grad():
+        model.y_head[-1].weight.zero_()
+        model.y_head[-1].bias.zero_()
+    assert model.loss(x)["kl_y"].abs() < 1e-6
+    with torch.no_grad():
+        model.y_head[-1].bias[0] = 50.0  # all mass on one cluster: KL = log k
+    assert torch.isclose(model.loss(x)["kl_y"], torch.tensor(math.log(5)), atol=1e-4)
+
+
+def test_gaussian_kl_against_torch_distributions():
+    from torch.distributions import Normal, kl_divergence
+
+    g = torch.Generator().manual_seed(0)
+    mu, std, pmu, pstd = torch.randn(3, 4, generator=g), torch.rand(3, 4, generator=g) + 0.1, \
+        torch.randn(3, 4, generator=g), torch.rand(3, 4, generator=g) + 0.1
+    expected = kl_divergence(Normal(mu, std), Normal(pmu, pstd)).sum(1)
+    assert torch.allclose(models.gaussian_kl(mu, std, pmu, pstd), expected, atol=1e-5)
+    standard = kl_divergence(Normal(mu, std), Normal(0.0, 1.0)).sum(1)
+    assert torch.allclose(models.gaussian_kl(mu, std), standard, atol=1e-5)
+
+
+def test_gmvae_temperature_is_constant_or_annealed():
+    assert gmvae(tau=0.4).tau == 0.4
+    model = gmvae(tau=0.5, tau_start=2.0, anneal_steps=100)
+    for step, tau in [(0, 2.0), (50, 1.0), (100, 0.5), (10_000, 0.5)]:
+        model.set_step(step)
+        assert model.tau == pytest.approx(tau)
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(k=1), "k must be an integer >= 2"),
+    (dict(tau=0), "tau must be a positive number"),
+    (dict(tau_start=-1.0), "tau_start must be None"),
+    (dict(alpha=-2), "alpha must be a number >= 0"),
+    (dict(y_hidden=[0]), "y_hidden must be a list of positive integers"),
+])
+def test_gmvae_config_rejects_bad_values(changes, message):
+    with pytest.raises(ValueError, match=message):
+        AuxGMVAEConfig(**changes)

@@ -15,13 +15,16 @@ import papermill
 import pytest
 import yaml
 
+from auxlib.config import book_parameters
 from tests.conftest import require_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-# Parameters each chapter gets in the test, on top of profile="quick", and the data it needs.
-PARAMETERS: dict[str, dict] = {"book/method.ipynb": {}, "book/data.ipynb": {}}
+# Parameters each chapter gets in the test, on top of profile="quick" and the book's own parameters.
+PARAMETERS: dict[str, dict] = {"book/method.ipynb": {}, "book/data.ipynb": {}, "book/exp1_1.ipynb": {},
+                               "book/exp1_2.ipynb": {}}
 # Real data sets a chapter reads (synth-svhn is generated on demand, so it is not listed).
-NEEDS: dict[str, list[str]] = {"book/method.ipynb": ["cifar10"], "book/data.ipynb": ["cifar10"]}
+NEEDS: dict[str, list[str]] = {"book/method.ipynb": ["cifar10"], "book/data.ipynb": ["cifar10"],
+                               "book/exp1_1.ipynb": ["cifar10"], "book/exp1_2.ipynb": ["cifar10"]}
 
 
 def toc_notebooks() -> list[str]:
@@ -50,7 +53,8 @@ def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path):
         require_dataset(name, "train")
         require_dataset(name, "test")
     path = book_copy / notebook
-    papermill.execute_notebook(path, path, parameters={"profile": "quick", **PARAMETERS[notebook]},
+    parameters = {**book_parameters(ROOT / notebook), "profile": "quick", **PARAMETERS[notebook]}
+    papermill.execute_notebook(path, path, parameters=parameters,
                                kernel_name="python3", cwd=path.parent, progress_bar=False, execution_timeout=900)
     executed = json.loads(path.read_text())
     outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]

@@ -1,3 +1,4 @@
+import pytest
 import matplotlib
 
 matplotlib.use("Agg")
@@ -43,4 +44,59 @@ def test_factor_histograms_one_panel_per_factor_coloured_by_group():
     assert [ax.get_title() for ax in titled] == ["digit", "blur"]
     assert len(titled[0].patches) == 10  # one bar per digit
     assert titled[0].patches[0].get_facecolor() != titled[1].patches[0].get_facecolor()
+    plt.close(fig)
+
+
+def test_swap_grid_frames_decodes_with_their_sources():
+    rows, columns = torch.rand(2, 3, 8, 8), torch.rand(3, 3, 8, 8)
+    ax = plots.swap_grid(rows, columns, torch.rand(6, 3, 8, 8))
+    height, width, _ = ax.get_images()[0].get_array().shape
+    assert (height, width) == (3 * 10 + 2, 4 * 10 + 2)  # a source row and column around the 2 x 3 decodes
+    with pytest.raises(ValueError, match="decoded must hold len\\(row_sources\\) \\* len\\(column_sources\\) = 6"):
+        plots.swap_grid(rows, columns, torch.rand(5, 3, 8, 8))
+    plt.close("all")
+
+
+def test_accuracy_bars_one_bar_per_model_and_test_plus_reference():
+    scores = {"a": {"t1": np.array([0.5, 0.7]), "t2": np.array([0.1, 0.2])}, "b": {"t1": np.ones(2), "t2": np.zeros(2)}}
+    ax = plots.accuracy_bars(scores, reference={"t1": 0.9}, chance=0.1)
+    bars = [p for p in ax.patches if p.get_height() > 0 or p.get_width() > 0]
+    assert len(ax.containers) == 2 + 1 + 2  # two series with error bars (bar + errorbar containers), one reference
+    assert any(abs(p.get_height() - 0.6) < 1e-9 for p in bars)  # the mean over repeats
+    assert any(abs(p.get_height() - 0.9) < 1e-9 for p in bars)
+    plt.close("all")
+
+
+def test_sweep_lines_one_line_per_test_in_order_of_the_setting():
+    scores = {4.0: {"t": np.array([0.2])}, 1.0: {"t": np.array([0.8])}}
+    ax = plots.sweep_lines(scores, "beta", chance=0.1)
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == [1.0, 4.0] and list(line.get_ydata()) == [0.8, 0.2]
+    plt.close("all")
+
+
+def test_assignment_matrix_orders_clusters_by_majority_label():
+    labels = np.array([0, 0, 1, 1, 1, 2])
+    clusters = np.array([7, 7, 3, 3, 5, 9])  # 7 -> label 0, 3 and 5 -> label 1 (3 is larger), 9 -> label 2
+    ax = plots.assignment_matrix(labels, clusters)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["7", "3", "5", "9"]
+    counts = ax.collections[0].get_array().reshape(3, 4)
+    assert counts[:, 0].tolist() == [2, 0, 0] and counts[:, 1].tolist() == [0, 2, 0]
+    plt.close("all")
+
+
+def test_accuracy_bars_accept_repeats_that_agree():
+    # three equal values: the mean may differ from them in the last bit, which must not make a negative error
+    ax = plots.accuracy_bars({"a": {"t": np.array([0.1, 0.1, 0.1]), "u": np.array([0.7] * 3)}})
+    assert len(ax.patches) == 2
+    plt.close("all")
+
+
+def test_image_rows_title_sits_above_the_rows():
+    fig = plots.image_rows({"a": torch.rand(3, 3, 8, 8), "b": torch.rand(3, 3, 8, 8)}, title="T")
+    assert fig._suptitle.get_text() == "T"
+    fig.canvas.draw()
+    title_bottom = fig._suptitle.get_window_extent().y0
+    rows_top = max(ax.get_window_extent().y1 for ax in fig.axes)
+    assert title_bottom >= rows_top
     plt.close(fig)

@@ -27,3 +27,9 @@ def test_results_dir_follows_environment_then_project(tmp_path, monkeypatch):
 def test_output_is_plain_json(tmp_path):
     results.save("demo", {"nested": {"x": np.int64(3)}}, tmp_path)
     assert json.loads((tmp_path / "demo.json").read_text())["nested"]["x"] == 3
+
+
+def test_duration_picks_a_readable_unit():
+    assert results.duration(7.4) == "7 s"
+    assert results.duration(190) == "3.2 minutes"
+    assert results.duration(3 * 3600) == "3.0 hours"

@@ -121,3 +121,16 @@ def test_to_tensor_is_nchw_uint8():
     arr = np.arange(2 * 4 * 5 * 3, dtype=np.uint8).reshape(2, 4, 5, 3)
     t = train.to_tensor(arr)
     assert t.shape == (2, 3, 4, 5) and t.dtype == torch.uint8 and t[1, 2, 3, 4] == arr[1, 3, 4, 2]
+
+
+def test_gmvae_trains_with_its_temperature_schedule_and_reloads(tiny_images, tmp_path):
+    from auxlib.config import AuxGMVAEConfig
+
+    cfg = auxlib.experiment("method", "quick", model=AuxGMVAEConfig, steps=6, batch_size=16, log_every=3,
+                            checkpoint_every=3, z_g=4, z_l=4, widths=(8, 16), k=4, tau=0.5, tau_start=1.0,
+                            anneal_steps=4)
+    run = train.train(cfg, tiny_images, root=tmp_path, progress=False)
+    assert run.model.step == 5 and run.model.tau == pytest.approx(0.5)  # the trainer told it every step
+    assert "kl_y" in run.history[-1]
+    again = train.load_run(run.path)
+    assert type(again.model).__name__ == "AuxGMVAE" and same_weights(again.model, run.model)
