@@ -102,15 +102,9 @@ def resampling_accuracies(model: AuxVAE, classifier: nn.Module, images: torch.Te
     return {name: np.array(values) for name, values in out.items()}
 
 
-@torch.no_grad()
 def clusters(model: AuxGMVAE, images: torch.Tensor, batch_size: int = 500) -> np.ndarray:
     """The cluster of every image (uint8 NCHW): argmax of q(y | x), in eval mode and batches."""
-    was_training = model.training
-    model.eval()
-    out = [model.cluster_logits(images[i:i + batch_size].to(_device(model))).argmax(1).cpu()
-           for i in range(0, len(images), batch_size)]
-    model.train(was_training)
-    return torch.cat(out).numpy()
+    return predict(model, images, batch_size, logits=model.cluster_logits).numpy()
 
 
 def cluster_grid(model: AuxGMVAE, cluster: int, columns: int = 10, rows: int = 10,

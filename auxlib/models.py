@@ -7,6 +7,7 @@ that returns a dict of scalar tensors with the total under ``"loss"``; that is a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
@@ -295,12 +296,17 @@ class Classifier(nn.Module):
 
 
 @torch.no_grad()
-def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-    """Predicted labels of a classifier for many images (uint8 or [0, 1] float NCHW), in eval mode and batches."""
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500,
+            logits: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+    """Argmax labels for many images (uint8 or [0, 1] float NCHW), in eval mode and batches.
+
+    ``logits`` is the model's function to take the argmax of: ``model`` itself (a classifier) unless given.
+    """
+    logits = logits or model
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    labels = torch.cat([model(images[i:i + batch_size].to(device)).argmax(1).cpu()
+    labels = torch.cat([logits(images[i:i + batch_size].to(device)).argmax(1).cpu()
                         for i in range(0, len(images), batch_size)])
     model.train(was_training)
     return labels
