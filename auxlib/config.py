@@ -253,6 +253,13 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                          checkpoint_every=500),
         "paper": dict(_PAPER, patch_size=4, k=30, alpha=40.0, beta=40.0, y_hidden=(1024, 128), steps=3_000_000),
     },
+    # The placement chapter's sweeps (patch size x beta, the grey-scale transform, latent splits): many short
+    # runs of the Experiment 1 network; its three main models are Experiment 1's, found in the run cache.
+    "placement": {
+        "quick": dict(steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),
+        "standard": dict(steps=2000, batch_size=64, lr=1e-3, log_every=50, checkpoint_every=500),
+        "paper": dict(_PAPER, steps=200_000),
+    },
 }
 
 # Chapter settings that are not part of a training run, per profile; overridden like the run parameters.
@@ -270,10 +277,18 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
                "standard": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1], "kmeans_train": 10_000},
                "paper": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1, 2, 3], "kmeans_train": 73_257}},
     "exp2_2": {"quick": {"grid": 4}, "standard": {"grid": 8}, "paper": {"grid": 10}},
+    "placement": {
+        "quick": dict(patch_sizes=[1, 4], betas=[1.0, 4.0], extra_seeds=[1], z_g_sizes=[16, 48],
+                      probe_images=300),
+        "standard": dict(patch_sizes=[1, 2, 4, 8, 16], betas=[0.5, 1.0, 4.0, 16.0], extra_seeds=[1, 2],
+                         z_g_sizes=[16, 48], probe_images=5000),
+        "paper": dict(patch_sizes=[1, 2, 4, 8, 16], betas=[0.5, 1.0, 4.0, 16.0], extra_seeds=[1, 2],
+                      z_g_sizes=[32, 192], probe_images=20_000),
+    },
 }
 
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
-_MAY_BE_EMPTY = {"k10_seeds"}  # list settings where [] means "skip this part"
+_MAY_BE_EMPTY = {"k10_seeds", "extra_seeds", "z_g_sizes"}  # list settings where [] means "skip this part"
 
 
 def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10", model: type = AuxVAEConfig,

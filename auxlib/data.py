@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -49,7 +50,17 @@ class ImageSet(NamedTuple):
         or at least the size). Random, because files such as the CIFAR-10 copy are sorted by class."""
         if n is None or n >= len(self):
             return self
-        index = np.sort(np.random.default_rng(seed).choice(len(self), size=n, replace=False))
+        return self.subsets([n], seed)[0]
+
+    def subsets(self, sizes: Sequence[int], seed: int = 0) -> list["ImageSet"]:
+        """Disjoint random subsets with the given sizes, each in its original order: e.g. images to fit a
+        probe on and others to validate it on, both from the train split."""
+        if any(not isinstance(n, int) or n < 1 for n in sizes) or sum(sizes) > len(self):
+            raise ValueError(f"sizes must be positive integers summing to at most {len(self)}, got {list(sizes)}.")
+        drawn = np.random.default_rng(seed).choice(len(self), size=sum(sizes), replace=False)
+        return [self._take(np.sort(index)) for index in np.split(drawn, np.cumsum(sizes)[:-1])]
+
+    def _take(self, index: np.ndarray) -> "ImageSet":
         factors = None if self.factors is None else {k: v[index] for k, v in self.factors.items()}
         return ImageSet(self.images[index], self.labels[index], factors)
 

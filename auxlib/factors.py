@@ -39,3 +39,17 @@ def discretise(factors: dict[str, np.ndarray], bins: int = 4) -> dict[str, np.nd
             edges = np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1])
             out[name] = np.searchsorted(edges, values, side="right").astype(np.int64)
     return out
+
+
+def chroma(factors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The colour of every RGB factor without its brightness: two opponent components in [-1, 1] per colour,
+    ``<name> red-green`` = (R - G) / 255 and ``<name> yellow-blue`` = ((R + G) / 2 - B) / 255. A grey-scale copy
+    of an image keeps the luma of its colours and loses exactly these."""
+    out = {}
+    for name, values in factors.items():
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim == 2 and values.shape[1] == 3:
+            r, g, b = values.T / 255
+            out[f"{name} red-green"] = r - g
+            out[f"{name} yellow-blue"] = (r + g) / 2 - b
+    return out

@@ -42,6 +42,22 @@ def decode(model: AuxVAE, z_g: torch.Tensor, z_l: torch.Tensor, batch_size: int 
                       for i in range(0, len(z_g), batch_size)])
 
 
+def codes(model: AuxVAE, images: torch.Tensor, part: str = "g", generator: torch.Generator | None = None
+          ) -> np.ndarray:
+    """Posterior means of every image as a float32 array: ``part`` "g" (z_g), "l" (z_l) or "both" (z_g, z_l).
+    z_l is read from a shuffled image, so its mean depends on the shuffles ``generator`` draws."""
+    if part not in ("g", "l", "both"):
+        raise ValueError(f"part must be 'g', 'l' or 'both', got {part!r}.")
+    post = encode(model, images, generator)
+    chosen = {"g": [post.mu_g], "l": [post.mu_l], "both": [post.mu_g, post.mu_l]}[part]
+    return torch.cat(chosen, dim=1).numpy().astype(np.float32)
+
+
+def pixels(images: torch.Tensor) -> np.ndarray:
+    """uint8 NCHW images as flat float32 rows in [0, 1]: the "code" of the raw-pixel baselines."""
+    return images.reshape(len(images), -1).float().div(255).numpy()
+
+
 def prior(n: int, size: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """n draws of an isotropic standard normal of dimension ``size``."""
     return torch.randn(n, size, generator=generator)

@@ -64,6 +64,23 @@ def clustering_scores(labels, clusters) -> dict[str, float]:
             "nmi": nmi(labels, clusters), "ari": ari(labels, clusters)}
 
 
+def purest_clusters(labels, clusters) -> dict[int, tuple[int, float]]:
+    """For every label that is the majority of at least one cluster: the cluster among those with the largest
+    share of that label, and the share (purity). Labels that lead no cluster are absent."""
+    labels, clusters = _pair(labels, clusters)
+    table = contingency_matrix(labels, clusters)  # rows: sorted labels, columns: sorted cluster ids
+    label_ids, cluster_ids = np.unique(labels), np.unique(clusters)
+    purity = table / table.sum(axis=0)
+    majority = table.argmax(axis=0)
+    out = {}
+    for row, label in enumerate(label_ids):
+        led = np.flatnonzero(majority == row)
+        if len(led):
+            best = led[np.argmax(purity[row, led])]
+            out[label.item()] = (cluster_ids[best].item(), float(purity[row, best]))
+    return out
+
+
 def colour_spread(images) -> float:
     """How much the overall colour varies across a set of images: the standard deviation, across images, of
     each image's mean value per channel, averaged over the channels (images as NCHW in [0, 1] or uint8)."""
@@ -73,3 +90,15 @@ def colour_spread(images) -> float:
     if np.asarray(images).dtype == np.uint8:
         array = array / 255
     return float(array.mean(axis=(2, 3)).std(axis=0).mean())
+
+
+def grid_colour_spread(grid, rows: int, columns: int) -> tuple[float, float]:
+    """For a grid of ``rows * columns`` images in row-major order: the mean :func:`colour_spread` down each
+    column (what the row variable changes) and along each row (what the column variable changes)."""
+    array = np.asarray(grid)
+    if len(array) != rows * columns:
+        raise ValueError(f"grid must hold rows * columns = {rows * columns} images, got {len(array)}.")
+    array = array.reshape(rows, columns, *array.shape[1:])
+    down = np.mean([colour_spread(array[:, j]) for j in range(columns)])
+    along = np.mean([colour_spread(array[i]) for i in range(rows)])
+    return float(down), float(along)

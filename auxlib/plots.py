@@ -166,19 +166,60 @@ def sweep_lines(scores: dict[float, dict[str, np.ndarray]], xlabel: str, chance:
     return ax
 
 
+def cluster_order(labels: np.ndarray, clusters: np.ndarray) -> list[int]:
+    """The non-empty cluster ids ordered by their majority label, then by size (largest first)."""
+    table = contingency_matrix(np.asarray(labels), np.asarray(clusters))
+    ids = np.unique(clusters)
+    return [ids[j].item() for j in sorted(range(len(ids)), key=lambda j: (table[:, j].argmax(), -table[:, j].sum()))]
+
+
 def assignment_matrix(labels: np.ndarray, clusters: np.ndarray, label_names: Sequence[str] | None = None,
-                      ax: plt.Axes | None = None) -> plt.Axes:
-    """SPEC Fig. 4: counts of true labels (rows) in each cluster (columns) as a seaborn heatmap, the columns
-    ordered by their majority label and then by size, empty clusters left out."""
+                      ax: plt.Axes | None = None, order: Sequence[int] | None = None, shares: bool = False,
+                      ylabel: str = "true label") -> plt.Axes:
+    """SPEC Fig. 4: counts of true labels (rows) in each cluster (columns) as a seaborn heatmap.
+
+    Args:
+        order: the cluster ids to show, left to right; by default :func:`cluster_order` (empty clusters are
+            left out either way).
+        shares: show each cluster's shares of the labels (columns sum to 1) instead of counts, so that small
+            and large clusters read alike.
+    """
     labels, clusters = np.asarray(labels), np.asarray(clusters)
     table = contingency_matrix(labels, clusters)  # rows: sorted label values, columns: sorted cluster ids
-    ids = np.unique(clusters)
-    order = sorted(range(len(ids)), key=lambda j: (table[:, j].argmax(), -table[:, j].sum()))
-    ax = ax or plt.figure(figsize=(0.32 * len(ids) + 2, 4)).gca()
+    column = {c.item(): j for j, c in enumerate(np.unique(clusters))}
+    order_given = order
+    order = [c for c in (order if order is not None else cluster_order(labels, clusters)) if c in column]
+    shown = table[:, [column[c] for c in order]]
+    if shares:
+        shown = shown / shown.sum(axis=0)
+    ax = ax or plt.figure(figsize=(0.32 * len(order) + 2, 4)).gca()
     names = label_names if label_names is not None else [str(v) for v in np.unique(labels)]
-    sns.heatmap(table[:, order], ax=ax, cmap="viridis", xticklabels=[str(ids[j]) for j in order],
-                yticklabels=names, cbar_kws={"label": "test images"})
-    ax.set_xlabel("cluster (ordered by majority label)")
-    ax.set_ylabel("true label")
+    sns.heatmap(shown, ax=ax, cmap="viridis", xticklabels=[str(c) for c in order], yticklabels=names,
+                vmin=0, vmax=1 if shares else None,
+                cbar_kws={"label": "share of the cluster" if shares else "test images"})
+    ax.set_xlabel("cluster (ordered by majority label)" if order_given is None else "cluster")
+    ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="y", rotation=0)
     return ax
+
+
+def placement_heatmaps(matrices: dict[str, dict[str, dict[str, float]]], groups: dict[str, Sequence[str]],
+                       height: float = 0.28) -> plt.Figure:
+    """One heatmap per model of :func:`auxlib.placement.placement_matrix` scores (rows: factors, grouped and
+    labelled by ``groups``, e.g. {"global": [...], "local": [...]}; columns: latent parts), side by side."""
+    rows = [(group, f) for group, names in groups.items() for f in names]
+    fig, axes = plt.subplots(1, len(matrices), figsize=(2.3 * len(matrices) + 2.2, height * len(rows) + 1.4),
+                             squeeze=False, sharey=True)
+    for i, (ax, (title, matrix)) in enumerate(zip(axes[0], matrices.items())):
+        parts = list(next(iter(matrix.values())))
+        table = np.array([[matrix[f][p] for p in parts] for _, f in rows])
+        sns.heatmap(table, ax=ax, vmin=0, vmax=1, cmap="viridis", annot=True, fmt=".2f", annot_kws={"size": 7},
+                    xticklabels=parts, yticklabels=[f"{f} ({group})" for group, f in rows],
+                    cbar=i == len(matrices) - 1, cbar_kws={"label": "held-out probe score"})
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(axis="y", labelsize=8, rotation=0)
+        for edge in np.cumsum([len(names) for names in groups.values()])[:-1]:
+            ax.axhline(edge, color="white", lw=2)
+    fig.tight_layout()
+    return fig

@@ -9,9 +9,13 @@ import json
 import os
 import platform
 import subprocess
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from .io import atomic_path
 
@@ -93,6 +97,36 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+#: The columns of the clustering table: score key in :func:`auxlib.metrics.clustering_scores` -> heading.
+SCORE_COLUMNS = {"acc": "many-to-one ACC", "hungarian": "Hungarian ACC", "nmi": "NMI", "ari": "ARI"}
+
+
+def mean_std(values: Sequence[float], percent: bool = True) -> str:
+    """Mean and standard deviation (over runs) as text, e.g. "58.2% ± 5.6%"; the mean alone for one value."""
+    form = "{:.1%}" if percent else "{:.3f}"
+    text = form.format(float(np.mean(values)))
+    return text + (" ± " + form.format(float(np.std(values))) if len(values) > 1 else "")
+
+
+def clustering_table(rows: dict[str, tuple[int, list[dict[str, float]]]],
+                     paper: dict[str, dict[str, Any]] | None = None) -> pd.DataFrame:
+    """Table 1 of Experiment 2.1: one row per method with k, the number of runs and every score as mean ± std.
+
+    Args:
+        rows: method name -> (k, one :func:`auxlib.metrics.clustering_scores` dict per run).
+        paper: reported rows in the form of ``PAPER["exp2_1"]``, appended with ", as reported".
+    """
+    lines = {name: {"k": k, "runs": len(scores),
+                    **{head: mean_std([s[key] for s in scores], percent=key in ("acc", "hungarian"))
+                       for key, head in SCORE_COLUMNS.items()}}
+             for name, (k, scores) in rows.items()}
+    for name, ref in (paper or {}).items():
+        lines[f"{name}, as reported"] = {"k": ref["k"], "runs": ref.get("runs", ""),
+                                         **{head: f"{ref[key][0]:.1%} ± {ref[key][1]:.1%}"
+                                            for key, head in SCORE_COLUMNS.items() if key in ref}}
+    return pd.DataFrame(lines).T.fillna("")
 
 
 def duration(seconds: float) -> str:

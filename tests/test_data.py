@@ -143,3 +143,13 @@ def test_command_line_import_is_idempotent(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
     main(["import-data", str(tmp_path / "tree"), "--name", "cifar10", "--root", str(tmp_path / "cache")])
     assert "already in" in capsys.readouterr().out
+
+
+def test_subsets_are_disjoint_and_the_first_matches_subset():
+    images = data.ImageSet(np.zeros((50, 2, 2, 3), np.uint8), np.arange(50), {"f": np.arange(50) * 2})
+    a, b = images.subsets([10, 15], seed=3)
+    assert len(a) == 10 and len(b) == 15 and not set(a.labels) & set(b.labels)
+    assert np.array_equal(a.factors["f"], a.labels * 2) and np.all(np.diff(b.labels) > 0)
+    assert np.array_equal(images.subset(10, seed=3).labels, images.subsets([10], seed=3)[0].labels)
+    with pytest.raises(ValueError, match="sizes"):
+        images.subsets([40, 20])

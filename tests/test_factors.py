@@ -25,3 +25,10 @@ def test_discrete_means_few_integer_values():
     assert not factors.is_discrete(np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="bins must be an integer >= 2"):
         factors.discretise({"x": np.zeros(3)}, bins=1)
+
+
+def test_chroma_is_zero_for_greys_and_signed_by_hue():
+    colours = np.array([[128, 128, 128], [255, 0, 0], [0, 0, 255]], dtype=np.uint8)
+    out = factors.chroma({"fg_color": colours, "n_digits": np.array([1, 2, 3])})
+    assert set(out) == {"fg_color red-green", "fg_color yellow-blue"}
+    assert np.allclose(out["fg_color red-green"], [0, 1, 0]) and np.allclose(out["fg_color yellow-blue"], [0, 0.5, -1])

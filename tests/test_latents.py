@@ -126,3 +126,21 @@ def test_kmeans_is_fitted_on_train_codes_and_assigns_test_codes():
     test = np.array([[9.5, 10.2], [0.3, -0.4], [10.1, 9.9]])
     found = latents.kmeans(train, test, k=2)
     assert found[0] == found[2] != found[1]
+
+
+def test_codes_are_posterior_means_of_the_chosen_part(model):
+    x = images(5)
+    gen = lambda: torch.Generator().manual_seed(3)  # noqa: E731
+    post = latents.encode(model, x, gen())
+    both = latents.codes(model, x, "both", gen())
+    assert both.shape == (5, 5) and both.dtype == np.float32
+    assert np.allclose(both[:, :3], post.mu_g.numpy()) and np.allclose(both[:, 3:], post.mu_l.numpy())
+    assert np.allclose(latents.codes(model, x, "l", gen()), post.mu_l.numpy())
+    with pytest.raises(ValueError, match="part"):
+        latents.codes(model, x, "z")
+
+
+def test_pixels_are_flat_rows_in_unit_range():
+    x = images(4)
+    flat = latents.pixels(x)
+    assert flat.shape == (4, 3 * 32 * 32) and flat.max() <= 1 and np.allclose(flat[1] * 255, x[1].flatten().numpy())

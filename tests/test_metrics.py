@@ -62,3 +62,22 @@ def test_colour_spread_measures_variation_of_mean_colour_only():
     assert metrics.colour_spread((flat * 255).astype(np.uint8)) == pytest.approx(0.5 / 3)
     with pytest.raises(ValueError, match="images must be a batch of shape"):
         metrics.colour_spread(np.zeros((3, 2, 2)))
+
+
+def test_purest_clusters_worked_example():
+    # Cluster 4: [0, 0, 1] (0 leads, 2/3); cluster 5: [0] (0 leads, pure); cluster 6: [1, 1, 2, 2, 2] (2 leads,
+    # 3/5). Label 0 -> cluster 5 (1.0 beats 2/3); label 1 leads no cluster; label 2 -> cluster 6.
+    labels = [0, 0, 1, 0, 1, 1, 2, 2, 2]
+    clusters = [4, 4, 4, 5, 6, 6, 6, 6, 6]
+    picked = metrics.purest_clusters(labels, clusters)
+    assert picked == {0: (5, pytest.approx(1.0)), 2: (6, pytest.approx(3 / 5))}
+
+
+def test_grid_colour_spread_separates_the_row_and_column_variables():
+    # 2 rows x 3 columns; the colour depends on the row only, so it never changes along a row.
+    grid = np.zeros((2, 3, 3, 2, 2))
+    grid[1] = 1.0
+    down, along = metrics.grid_colour_spread(grid.reshape(6, 3, 2, 2), rows=2, columns=3)
+    assert down == pytest.approx(0.5) and along == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="grid"):
+        metrics.grid_colour_spread(grid.reshape(6, 3, 2, 2), rows=2, columns=2)

@@ -21,7 +21,7 @@ from tests.conftest import require_dataset
 ROOT = Path(__file__).resolve().parents[1]
 # Parameters each chapter gets in the test, on top of profile="quick" and the book's own parameters.
 PARAMETERS: dict[str, dict] = {"book/method.ipynb": {}, "book/data.ipynb": {}, "book/exp1_1.ipynb": {},
-                               "book/exp1_2.ipynb": {}}
+                               "book/exp1_2.ipynb": {}, "book/exp2_1.ipynb": {}, "book/exp2_2.ipynb": {}}
 # Real data sets a chapter reads (synth-svhn is generated on demand, so it is not listed).
 NEEDS: dict[str, list[str]] = {"book/method.ipynb": ["cifar10"], "book/data.ipynb": ["cifar10"],
                                "book/exp1_1.ipynb": ["cifar10"], "book/exp1_2.ipynb": ["cifar10"]}

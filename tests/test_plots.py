@@ -100,3 +100,25 @@ def test_image_rows_title_sits_above_the_rows():
     rows_top = max(ax.get_window_extent().y1 for ax in fig.axes)
     assert title_bottom >= rows_top
     plt.close(fig)
+
+
+def test_assignment_matrix_shares_follow_a_given_order_and_sum_to_one_per_cluster():
+    labels = np.array([0, 0, 1, 1, 1, 2])
+    clusters = np.array([7, 7, 3, 3, 5, 7])
+    assert plots.cluster_order(labels, clusters) == [7, 3, 5]
+    ax = plots.assignment_matrix(labels, clusters, order=[5, 7, 3, 11], shares=True, ylabel="factor")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["5", "7", "3"]  # 11 is empty, left out
+    shares = ax.collections[0].get_array().reshape(3, 3)
+    assert np.allclose(shares.sum(axis=0), 1) and np.allclose(shares[:, 1], [2 / 3, 0, 1 / 3])
+    assert ax.get_ylabel() == "factor"
+    plt.close("all")
+
+
+def test_placement_heatmaps_one_panel_per_model_rows_grouped():
+    m = {"digit": {"z_g": 0.9, "z_l": 0.1}, "colour": {"z_g": 0.2, "z_l": 0.8}}
+    fig = plots.placement_heatmaps({"A": m, "B": m}, {"global": ["digit"], "local": ["colour"]})
+    first = fig.axes[0]
+    assert [t.get_text() for t in first.get_yticklabels()] == ["digit (global)", "colour (local)"]
+    assert first.collections[0].get_array().reshape(2, 2).tolist() == [[0.9, 0.1], [0.2, 0.8]]
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["A", "B"]
+    plt.close("all")

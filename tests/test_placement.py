@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+from auxlib import placement
+
+
+def toy(n, seed):
+    """Codes whose part "a" holds a discrete factor d and part "b" a continuous factor c, and nothing else."""
+    rng = np.random.default_rng(seed)
+    d = rng.integers(0, 3, n)
+    c = rng.normal(size=n)
+    a = np.stack([d + 0.05 * rng.normal(size=n), rng.normal(size=n)], 1)
+    b = np.stack([c + 0.05 * rng.normal(size=n), rng.normal(size=n)], 1)
+    return {"a": a, "b": b}, {"d": d, "c": c}
+
+
+@pytest.mark.parametrize("probe", placement.PROBES)
+def test_placement_matrix_finds_each_factor_in_its_own_part(probe):
+    train_codes, train_f = toy(600, 0)
+    test_codes, test_f = toy(300, 1)
+    m = placement.placement_matrix(train_codes, train_f, test_codes, test_f, probe)
+    assert m["d"]["a"] > 0.9 and abs(m["d"]["b"]) < 0.15  # rescaled accuracy: 0 is the majority guess
+    assert m["c"]["b"] > 0.9 and m["c"]["a"] < 0.1  # R^2
+    assert placement.placement_score(m, ["d"], ["c"], parts=("a", "b")) > 1.6
+    assert placement.placement_score(m, ["c"], ["d"], parts=("a", "b")) < -1.6
+
+
+def test_probe_score_of_a_constant_factor_is_zero_and_colours_use_luma():
+    codes = np.random.default_rng(0).normal(size=(50, 2))
+    assert placement.probe_score(codes, np.zeros(50, int), codes, np.zeros(50, int)) == 0.0
+    colours = np.repeat(np.arange(50)[:, None] * 5, 3, axis=1).astype(np.uint8)  # grey levels 0..245
+    m = placement.placement_matrix({"z": np.c_[colours[:, :1] / 255.0, codes]}, {"fg": colours},
+                                   {"z": np.c_[colours[:, :1] / 255.0, codes]}, {"fg": colours})
+    assert m["fg"]["z"] > 0.99
+
+
+def test_bad_names_and_probe_are_named_in_the_error():
+    codes, f = toy(40, 0)
+    with pytest.raises(ValueError, match="names"):
+        placement.placement_matrix(codes, f, codes, f, names=["nope"])
+    with pytest.raises(ValueError, match="probe"):
+        placement.placement_matrix(codes, f, codes, f, probe="svm")
+
+
+def test_mig_is_high_for_one_dimension_per_factor_and_low_for_a_duplicated_one():
+    rng = np.random.default_rng(0)
+    f = {"d": rng.integers(0, 4, 2000), "e": rng.integers(0, 4, 2000)}
+    clean = np.stack([f["d"] + 0.01 * rng.normal(size=2000), f["e"] + 0.01 * rng.normal(size=2000)], 1)
+    value, per = placement.mig(clean, f)
+    assert value > 0.9 and set(per) == {"d", "e"}
+    copied = np.stack([clean[:, 0], clean[:, 0] + 0.01 * rng.normal(size=2000), clean[:, 1]], 1)
+    assert placement.mig(copied, f)[1]["d"] < 0.1  # two dimensions share d: no gap
+    with pytest.raises(ValueError, match="codes"):
+        placement.mig(clean[:, :1], f)
+
+
+def test_measure_probes_both_parts_of_a_model_for_every_factor_and_chroma():
+    from auxlib import models
+    from auxlib.config import AuxVAEConfig
+    from auxlib.data import ImageSet
+
+    rng = np.random.default_rng(0)
+    def fake(n):
+        return ImageSet(rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, n),
+                        {"label": rng.integers(0, 10, n), "polarity": rng.integers(0, 2, n),
+                         "bg_color": rng.integers(0, 256, (n, 3)).astype(np.uint8)})
+    model = models.build(AuxVAEConfig(z_g=3, z_l=2, widths=(8, 16), patch_size=4)).eval()
+    out = placement.measure(model, fake(60), fake(40), probes=["knn"])
+    matrix = out["matrix"]["knn"]
+    assert set(matrix) == {"label", "polarity", "bg_color", "bg_color red-green", "bg_color yellow-blue"}
+    assert set(matrix["label"]) == {"z_g", "z_l"} and 0 <= out["mig"] <= 1
+    assert placement.factor_groups(list(matrix)) == {"global": ["label"], "local": ["polarity", "bg_color",
+                                                                                   "bg_color red-green",
+                                                                                   "bg_color yellow-blue"]}
+    with pytest.raises(ValueError, match="factors"):
+        placement.factor_table(ImageSet(np.zeros((2, 32, 32, 3), np.uint8), np.zeros(2, int)))
