@@ -74,3 +74,10 @@ def test_measure_probes_both_parts_of_a_model_for_every_factor_and_chroma():
                                                                                    "bg_color yellow-blue"]}
     with pytest.raises(ValueError, match="factors"):
         placement.factor_table(ImageSet(np.zeros((2, 32, 32, 3), np.uint8), np.zeros(2, int)))
+
+
+def test_location_names_the_clear_winner_or_says_both_or_neither():
+    assert placement.location({"z_g": 0.8, "z_l": 0.1}) == "z_g"
+    assert placement.location({"z_g": 0.5, "z_l": 0.45}) == "both"
+    assert placement.location({"z_g": 0.05, "z_l": -0.02}) == "neither"
+    assert placement.location({"z_g": 0.15, "z_l": 0.3}) == "z_l"

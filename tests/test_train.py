@@ -1,4 +1,8 @@
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,3 +138,36 @@ def test_gmvae_trains_with_its_temperature_schedule_and_reloads(tiny_images, tmp
     assert "kl_y" in run.history[-1]
     again = train.load_run(run.path)
     assert type(again.model).__name__ == "AuxGMVAE" and same_weights(again.model, run.model)
+
+
+_CHILD = """
+import sys, time
+import numpy as np
+from auxlib import data, train
+from auxlib.models import AuxVAE
+from tests.test_train import small_config
+
+slow = AuxVAE.loss
+AuxVAE.loss = lambda self, *a, **k: (time.sleep(0.05), slow(self, *a, **k))[1]  # time to kill it mid-way
+images = np.load(sys.argv[1])
+train.train(small_config(steps=60, checkpoint_every=10), data.ImageSet(images["x"], images["y"]), root=sys.argv[2],
+            progress=False)
+"""
+
+
+def test_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tiny_images, tmp_path):
+    cfg = small_config(steps=60, checkpoint_every=10)
+    reference = train.train(cfg, tiny_images, root=tmp_path / "a", progress=False)
+    np.savez(tmp_path / "images.npz", x=tiny_images.images, y=tiny_images.labels)
+    folder = tmp_path / "b" / cfg.key()
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(tmp_path / "images.npz"), str(tmp_path / "b")],
+                             cwd=Path(__file__).resolve().parents[1])
+    deadline = time.monotonic() + 120
+    while not (folder / "checkpoint.pt").exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.kill()  # SIGKILL: no handler runs, nothing is flushed
+    child.wait()
+    assert (folder / "checkpoint.pt").exists() and not (folder / "run.json").exists(), "the child was not killed mid-run"
+    resumed = train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
+    assert same_weights(reference.model, resumed.model)
+    assert resumed.history == reference.history
