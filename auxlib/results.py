@@ -90,6 +90,17 @@ def load(chapter: str, directory: str | os.PathLike | None = None) -> dict[str, 
     return json.loads(path.read_text())
 
 
+def without_timings(value: Any) -> Any:
+    """A results dict with every entry whose key ends in "seconds" removed, at any depth, and the environment
+    left out: what must repeat exactly when a chapter is executed again with the same seed on the same machine."""
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items()
+                if not (isinstance(k, str) and (k.endswith("seconds") or k == "environment"))}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value
+
+
 def _jsonable(value: Any) -> Any:
     """numpy and torch scalars/arrays to plain Python."""
     if hasattr(value, "tolist"):

@@ -15,6 +15,7 @@ import papermill
 import pytest
 import yaml
 
+from auxlib import results
 from auxlib.config import book_parameters
 from tests.conftest import require_dataset
 
@@ -76,3 +77,20 @@ def test_book_builds_without_warnings(book_copy):
         assert page.exists(), f"{page} was not built"
         assert "<img" in page.read_text() or "data:image/png" in page.read_text()
     assert (html / "intro.html").exists() or (html / "book" / "intro.html").exists()
+
+
+def test_a_chapter_executed_twice_with_the_same_seed_writes_the_same_results(book_copy, tmp_path, monkeypatch):
+    """Fresh run caches both times, so the models are trained twice; only clock readings may differ."""
+    notebook = book_copy / "book" / "exp2_2.ipynb"
+    written = []
+    for attempt in ("first", "second"):
+        monkeypatch.setenv("AUXLIB_RUNS", str(tmp_path / attempt / "runs"))
+        monkeypatch.setenv("AUXLIB_RESULTS", str(tmp_path / attempt / "results"))
+        out = tmp_path / attempt / notebook.name
+        out.parent.mkdir()
+        papermill.execute_notebook(notebook, out, parameters={**book_parameters(ROOT / "book/exp2_2.ipynb"),
+                                                              "profile": "quick"},
+                                   kernel_name="python3", cwd=notebook.parent, progress_bar=False,
+                                   execution_timeout=900)
+        written.append(json.loads((tmp_path / attempt / "results" / "exp2_2.json").read_text()))
+    assert results.without_timings(written[0]) == results.without_timings(written[1])

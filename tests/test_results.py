@@ -44,3 +44,9 @@ def test_mean_std_and_clustering_table():
     assert table.loc["ours", "NMI"] == "0.200 ± 0.100"
     assert table.loc["theirs, as reported", "Hungarian ACC"] == "57.3% ± 3.9%"
     assert table.loc["theirs, as reported", "many-to-one ACC"] == ""
+
+
+def test_without_timings_drops_clock_readings_at_any_depth():
+    record = {"a": 1, "train_seconds": 3.0, "runs": [{"seconds": 2, "acc": 0.5}], "environment": {"commit": "x"},
+              "nested": {"elapsed_seconds": 1.0, "k": 30}}
+    assert results.without_timings(record) == {"a": 1, "runs": [{"acc": 0.5}], "nested": {"k": 30}}
