@@ -223,3 +223,20 @@ def placement_heatmaps(matrices: dict[str, dict[str, dict[str, float]]], groups:
             ax.axhline(edge, color="white", lw=2)
     fig.tight_layout()
     return fig
+
+
+def paper_vs_ours(table, ax: plt.Axes | None = None) -> plt.Axes:
+    """One row per reported number (a :func:`auxlib.results.paper_comparison` table): our value as a bar, the
+    reported one as a black tick; rows set against another method than the paper's own name it."""
+    ax = ax or plt.figure(figsize=(8, 0.45 * len(table) + 1)).gca()
+    y = np.arange(len(table))[::-1]
+    ax.barh(y, table["ours"], color="C0", height=0.6, label="this book")
+    ax.scatter(table["paper"], y, marker="|", s=300, color="black", zorder=3, label="reported")
+    against = table["against"] if "against" in table else ["the paper"] * len(table)
+    ax.set_yticks(y, [f"{e}: {q}" + ("" if a == "the paper" else f" vs {a}")
+                      for e, q, a in zip(table["experiment"], table["quantity"], against)], fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("accuracy")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    return ax

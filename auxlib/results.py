@@ -140,6 +140,76 @@ def clustering_table(rows: dict[str, tuple[int, list[dict[str, float]]]],
     return pd.DataFrame(lines).T.fillna("")
 
 
+def agreement(measured: float, reported: float, spread: float = 0.0, tolerance: float = 0.03,
+              against: str = "the paper") -> str:
+    """How a measured fraction compares with a reported one: "within ...% of <against>" when the gap is at most
+    ``tolerance`` (or twice the larger standard deviation, when known), else so many points above or below."""
+    gap = measured - reported
+    allowed = max(tolerance, 2 * spread)
+    if abs(gap) <= allowed:
+        return f"within {allowed:.0%} of {against}"
+    return f"{abs(gap) * 100:.1f} points {'above' if gap > 0 else 'below'} {against}"
+
+
+def paper_comparison(directory: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Every number the paper reports (``PAPER``) beside this book's value, read from the chapters' results files
+    (chapters not executed yet are left out): the quantity, the paper's value, ours with its spread, the data set,
+    profile and runs, the row of the paper's table it is set against, and a verdict from :func:`agreement`."""
+    rows = []
+    directory = Path(directory) if directory is not None else results_dir()
+    if (directory / "exp1_2.json").exists():
+        r = load("exp1_2", directory)
+        rows.append({"experiment": "1.2", "quantity": "classifier, held-out test accuracy",
+                     "paper": PAPER["exp1_2"]["classifier"], "ours": r["classifier"]["test_accuracy"],
+                     "spread": "", "runs": 1, "dataset": r["dataset"], "profile": r["profile"]})
+        for test, scores in r["models"]["AuxVAE"]["scores"].items():
+            rows.append({"experiment": "1.2", "quantity": f"classifier on decodes: {test}",
+                         "paper": PAPER["exp1_2"][test], "ours": scores["mean"],
+                         "spread": f"{scores['min']:.1%} to {scores['max']:.1%} over {len(scores['values'])} "
+                                   "resamplings", "runs": 1, "dataset": r["dataset"], "profile": r["profile"]})
+    if (directory / "exp2_1.json").exists():
+        r = load("exp2_1", directory)
+        for method, ref in PAPER["exp2_1"].items():
+            metric = "acc" if "acc" in ref else "hungarian"
+            ours = r["rows"].get(f"AuxGMVAE (k = {ref['k']})")
+            if ours is None:
+                continue
+            values = [s[metric] for s in ours["scores"]]
+            kind = "many-to-one" if metric == "acc" else "one-to-one (Hungarian)"
+            rows.append({"experiment": "2.1", "quantity": f"{kind} ACC at k = {ref['k']}", "against": method,
+                         "paper": ref[metric][0], "paper_std": ref[metric][1], "ours": float(np.mean(values)),
+                         "ours_std": float(np.std(values)), "spread": f"± {np.std(values):.1%} over the runs",
+                         "runs": len(values), "dataset": r["dataset"], "profile": r["profile"]})
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["against"] = table["against"].fillna("the paper") if "against" in table else "the paper"
+        spread = table.reindex(columns=["paper_std", "ours_std"]).fillna(0).max(axis=1)
+        table["verdict"] = [agreement(row["ours"], row["paper"], s, against=row["against"])
+                            for (_, row), s in zip(table.iterrows(), spread)]
+    return table
+
+
+def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence[str] | None = None
+                  ) -> pd.DataFrame:
+    """Per chapter results file: the profile it was executed at, how long that execution took and the training
+    time of the runs it used by their records (each as :func:`duration` text; empty where not recorded).
+    ``chapters`` gives the order (and selection) of the rows; by default all files, sorted by name."""
+    directory = Path(directory) if directory is not None else results_dir()
+    names = chapters if chapters is not None else sorted(p.stem for p in directory.glob("*.json"))
+    rows = {}
+    for name in names:
+        path = directory / f"{name}.json"
+        if name == "results" or not path.exists():  # the results page's own file, or a chapter not run yet
+            continue
+        r = json.loads(path.read_text())
+        trained = r.get("train_seconds")
+        trained = sum(trained.values()) if isinstance(trained, dict) else trained
+        rows[name] = {"profile": r.get("profile", ""),
+                           "execution": duration(r["elapsed_seconds"]) if "elapsed_seconds" in r else "",
+                           "training of its runs": duration(trained) if trained is not None else ""}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["profile", "execution", "training of its runs"])
+
+
 def duration(seconds: float) -> str:
     """A time span as prose: seconds below two minutes, then minutes, then hours."""
     if seconds < 120:

@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 import auxlib
+from auxlib import config
 from auxlib.config import AuxVAEConfig, RunConfig, TrainConfig
 
 
@@ -112,3 +113,11 @@ def test_seed_lists_take_integers_and_may_be_empty_only_where_that_skips():
         auxlib.config.settings("exp2_1", "quick", seeds=[])
     with pytest.raises(ValueError, match="seeds must be a non-empty list of integers >= 0"):
         auxlib.config.settings("exp2_1", "quick", seeds=[0.5])
+
+
+def test_book_chapters_follow_the_toc_from_inside_the_book(tmp_path):
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/b\n  - file: book/a\n")
+    (tmp_path / "book").mkdir()
+    assert config.book_chapters(tmp_path / "book") == ["intro", "b", "a"]
+    with pytest.raises(FileNotFoundError, match="_toc.yml"):
+        config.book_chapters("/")

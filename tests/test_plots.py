@@ -122,3 +122,15 @@ def test_placement_heatmaps_one_panel_per_model_rows_grouped():
     assert first.collections[0].get_array().reshape(2, 2).tolist() == [[0.9, 0.1], [0.2, 0.8]]
     assert [ax.get_title() for ax in fig.axes[:2]] == ["A", "B"]
     plt.close("all")
+
+
+def test_paper_vs_ours_one_bar_and_one_tick_per_row():
+    import pandas as pd
+    table = pd.DataFrame({"experiment": ["1.2", "2.1"], "quantity": ["a", "b"], "paper": [0.9, 0.5],
+                          "ours": [0.8, 0.1], "against": ["the paper", "DEC"]})
+    ax = plots.paper_vs_ours(table)
+    assert [round(p.get_width(), 2) for p in ax.patches] == [0.8, 0.1]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1.2: a", "2.1: b vs DEC"]
+    assert [p.get_y() + p.get_height() / 2 for p in ax.patches] == [1, 0]  # the first row on top
+    assert ax.collections[0].get_offsets()[:, 0].tolist() == [0.9, 0.5]
+    plt.close("all")
