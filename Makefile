@@ -9,9 +9,9 @@ BIN := $(VENV)/bin
 PROFILE ?= standard
 # The offline CIFAR-10 copy beside the repository; imported into $AUXLIB_DATA (default ~/.cache/auxlib/data).
 CIFAR10_ARCHIVE ?= ../shared/data/cifar10/cifar10-jpeg-q75.tar.gz
-NOTEBOOKS := $(wildcard $(addsuffix .ipynb,$(shell sed -n 's/^root: *//p; s/^ *- *file: *//p' _toc.yml)))
+NOTEBOOKS := $(wildcard $(addprefix book/,$(addsuffix .ipynb,$(shell sed -n 's/^root: *//p; s/^ *- *file: *//p' _toc.yml))))
 
-.PHONY: install data book test reproduce benchmark clean
+.PHONY: install data browser book test reproduce benchmark clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,18 @@ data: install
 	fi
 
 book: install
-	$(BIN)/jupyter-book build -W --keep-going .
-	@echo "Open $(CURDIR)/_build/html/book/intro.html"
+	$(BIN)/jupyter-book build -W --keep-going book --config $(CURDIR)/_config.yml --toc $(CURDIR)/_toc.yml \
+		--path-output $(CURDIR)
+	@echo "Open $(CURDIR)/_build/html/index.html"
 
-test: install data
+# The site test drives Debian's chromium through chromium-driver; installed here when missing (needs root or sudo).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get install -y --no-install-recommends chromium chromium-driver || \
+		{ $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium chromium-driver; }; }
+
+test: install data browser
 	$(BIN)/python -m pytest
 
 reproduce: install data

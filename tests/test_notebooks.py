@@ -13,10 +13,9 @@ from pathlib import Path
 
 import papermill
 import pytest
-import yaml
 
 from auxlib import results
-from auxlib.config import book_parameters
+from auxlib.config import book_chapters, book_parameters
 from tests.conftest import require_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,9 +30,8 @@ NEEDS: dict[str, list[str]] = {"book/method.ipynb": ["cifar10"], "book/data.ipyn
 
 
 def toc_notebooks() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]] + [entry["file"] for entry in toc.get("chapters", [])]
-    return [f + ".ipynb" for f in files if (ROOT / (f + ".ipynb")).exists()]
+    """The notebooks among the book's pages, as paths from the project root (the toc lists them from book/)."""
+    return [f"book/{name}.ipynb" for name in book_chapters(ROOT) if (ROOT / "book" / f"{name}.ipynb").exists()]
 
 
 @pytest.fixture(scope="module")
@@ -72,15 +70,17 @@ def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path):
 def test_book_builds_without_warnings(book_copy):
     """Runs after the notebooks above (same module), so the site is built from their quick-profile outputs."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jupyter_book), "build", "-W", "--keep-going", str(book_copy)],
-                            capture_output=True, text=True)
+    result = subprocess.run([str(jupyter_book), "build", "-W", "--keep-going", str(book_copy / "book"),
+                             "--config", str(book_copy / "_config.yml"), "--toc", str(book_copy / "_toc.yml"),
+                             "--path-output", str(book_copy)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = book_copy / "_build" / "html"
     for notebook in toc_notebooks():
-        page = (html / notebook).with_suffix(".html")
+        page = html / f"{Path(notebook).stem}.html"
         assert page.exists(), f"{page} was not built"
         assert "<img" in page.read_text() or "data:image/png" in page.read_text()
-    assert (html / "intro.html").exists() or (html / "book" / "intro.html").exists()
+    landing = (html / "index.html").read_text()
+    assert "http-equiv=\"Refresh\"" not in landing and "How to read this book" in landing  # the intro, no redirect
 
 
 def test_a_chapter_executed_twice_with_the_same_seed_writes_the_same_results(book_copy, tmp_path, monkeypatch):
@@ -98,3 +98,62 @@ def test_a_chapter_executed_twice_with_the_same_seed_writes_the_same_results(boo
                                    execution_timeout=900)
         written.append(json.loads((tmp_path / attempt / "results" / "exp2_2.json").read_text()))
     assert results.without_timings(written[0]) == results.without_timings(written[1])
+
+
+def chromium(profile_dir: Path):
+    """Headless Chromium from Debian's packages (`.ci/run` installs them), driven by Selenium, with the browser's
+    console and network logs kept."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert binary and driver, "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile_dir}",
+                 "--window-size=1280,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+_MATHJAX_DONE = """const done = arguments[arguments.length - 1];
+if (window.MathJax && MathJax.startup && MathJax.startup.promise) { MathJax.startup.promise.then(() => done(true)); }
+else { done(false); }"""
+_BROKEN_IMAGES = "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);"
+_RAW_MATH = "return [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length;"
+_NETWORK = ("http:", "https:", "ws:", "wss:", "ftp:")  # the browser's own chrome:// pages are not the site's
+
+
+def test_every_page_works_in_a_real_browser(book_copy, tmp_path):
+    """After the build above: each page loads, its images decode, its math is typeset by MathJax, it asks nothing
+    of the network and logs no JavaScript error. Screenshots go to _build/screenshots/ for a person to look at."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    html = book_copy / "_build" / "html"
+    shots = ROOT / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    browser = chromium(tmp_path / "chromium")
+    browser.set_script_timeout(30)
+    browser.get_log("performance")  # start-up traffic of the browser itself
+    try:
+        for name in book_chapters(ROOT):
+            page = html / f"{'index' if name == book_chapters(ROOT)[0] else name}.html"
+            browser.get(page.as_uri())
+            WebDriverWait(browser, 30).until(lambda b: b.execute_script("return document.readyState") == "complete")
+            typeset = browser.execute_async_script(_MATHJAX_DONE)
+            assert browser.title, f"{page.name} has no title"
+            assert browser.execute_script(_BROKEN_IMAGES) == [], f"{page.name} has images that did not decode"
+            assert typeset and browser.execute_script(_RAW_MATH) == 0, f"{page.name} has math MathJax did not typeset"
+            requests = [json.loads(entry["message"])["message"] for entry in browser.get_log("performance")]
+            urls = [m["params"]["request"]["url"] for m in requests if m["method"] == "Network.requestWillBeSent"]
+            assert [u for u in urls if u.startswith(_NETWORK)] == [], f"{page.name} reached for the network"
+            errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+            assert errors == [], f"{page.name} logged JavaScript errors"
+            height = browser.execute_script("return document.documentElement.scrollHeight")
+            browser.set_window_size(1280, min(height, 12000))
+            browser.save_screenshot(str(shots / f"{name}.png"))
+            browser.set_window_size(1280, 1000)
+    finally:
+        browser.quit()
