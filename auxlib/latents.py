@@ -45,10 +45,11 @@ def decode(model: AuxVAE, z_g: torch.Tensor, z_l: torch.Tensor, batch_size: int 
 def codes(model: AuxVAE, images: torch.Tensor, part: str = "g", generator: torch.Generator | None = None
           ) -> np.ndarray:
     """Posterior means of every image as a float32 array: ``part`` "g" (z_g), "l" (z_l) or "both" (z_g, z_l).
-    z_l is read from a shuffled image, so its mean depends on the shuffles ``generator`` draws."""
+    z_l is read from a shuffled image, so its mean depends on the shuffles ``generator`` draws; by default a
+    generator seeded with 0, so that the same call gives the same codes."""
     if part not in ("g", "l", "both"):
         raise ValueError(f"part must be 'g', 'l' or 'both', got {part!r}.")
-    post = encode(model, images, generator)
+    post = encode(model, images, generator if generator is not None else torch.Generator().manual_seed(0))
     chosen = {"g": [post.mu_g], "l": [post.mu_l], "both": [post.mu_g, post.mu_l]}[part]
     return torch.cat(chosen, dim=1).numpy().astype(np.float32)
 

@@ -119,7 +119,7 @@ def factor_table(data: ImageSet) -> dict[str, np.ndarray]:
     """The true factors of a data set as probe targets: every recorded factor (colours as luma) plus the
     chroma of every colour (:func:`auxlib.factors.chroma`)."""
     if data.factors is None:
-        raise ValueError("data must record true factors (synth-svhn does); this data set has none.")
+        raise ValueError("dataset must be one that records true factors (synth-svhn); this one has none.")
     return {**scalar_factors(data.factors), **chroma(data.factors)}
 
 

@@ -144,3 +144,8 @@ def test_pixels_are_flat_rows_in_unit_range():
     x = images(4)
     flat = latents.pixels(x)
     assert flat.shape == (4, 3 * 32 * 32) and flat.max() <= 1 and np.allclose(flat[1] * 255, x[1].flatten().numpy())
+
+
+def test_codes_repeat_by_default_although_z_l_reads_a_random_shuffle(model):
+    x = images(6)
+    assert np.array_equal(latents.codes(model, x, "l"), latents.codes(model, x, "l"))

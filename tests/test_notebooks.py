@@ -157,3 +157,30 @@ def test_every_page_works_in_a_real_browser(book_copy, tmp_path):
             browser.set_window_size(1280, 1000)
     finally:
         browser.quit()
+
+
+# One bad value per kind the issue names: unknown data set, impossible patch size, k < 2, negative beta,
+# non-positive steps, and a wrong type.
+BAD_PARAMETERS = [("dataset", "mnist"), ("patch_size", 3), ("k", 1), ("beta", -1.0), ("steps", 0),
+                  ("steps", "ten"), ("results_dir", "/nonexistent")]
+
+
+@pytest.mark.parametrize("notebook", toc_notebooks())
+def test_bad_parameters_stop_the_first_cell_with_one_clear_error(book_copy, notebook, tmp_path):
+    path = book_copy / notebook
+    declared = papermill.inspect_notebook(path)
+    cases = [(name, value) for name, value in BAD_PARAMETERS if name in declared]
+    if "profile" in declared:
+        cases.append(("profile", "huge"))
+    assert cases, f"{notebook} takes none of the parameters this test knows how to spoil"
+    for name, value in cases:
+        out = tmp_path / f"{name}.ipynb"
+        parameters = {**book_parameters(ROOT / notebook), "profile": "quick", name: value}
+        with pytest.raises(papermill.PapermillExecutionError) as info:
+            papermill.execute_notebook(path, out, parameters={k: v for k, v in parameters.items() if k in declared},
+                                       kernel_name="python3", cwd=path.parent, progress_bar=False)
+        assert info.value.ename == "ValueError" and info.value.evalue.startswith(f"{name} must"), info.value.evalue
+        cells = json.loads(out.read_text())["cells"]
+        injected = next(i for i, c in enumerate(cells) if "injected-parameters" in c["metadata"].get("tags", []))
+        first = next(i for i, c in enumerate(cells) if i > injected and c["cell_type"] == "code")
+        assert info.value.source == "".join(cells[first]["source"]), f"{notebook}: {name} was caught too late"
