@@ -1,6 +1,7 @@
 # make book       build the site from the notebooks as committed (no training), offline
 # make test       the whole test suite (what CI runs)
 # make reproduce  re-execute every chapter in place at PROFILE (quick | standard | paper), then build
+# make timings    time every chapter at PROFILE on an empty run cache (the results page shows it)
 # make benchmark  training throughput of the pipeline against its ceiling and a naive DataLoader
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ PROFILE ?= standard
 CIFAR10_ARCHIVE ?= ../shared/data/cifar10/cifar10-jpeg-q75.tar.gz
 NOTEBOOKS := $(wildcard $(addprefix book/,$(addsuffix .ipynb,$(shell sed -n 's/^root: *//p; s/^ *- *file: *//p' _toc.yml))))
 
-.PHONY: install data browser book test reproduce benchmark clean
+.PHONY: install data browser book test reproduce timings benchmark clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +51,9 @@ reproduce: install data
 		$(BIN)/papermill "$$nb" "$$nb" -p profile $(PROFILE) -y "$$params" -k python3 --cwd book || exit 1; \
 	done
 	$(MAKE) book
+
+timings: install data
+	$(BIN)/python -m auxlib time-chapters --profile $(PROFILE)
 
 benchmark: install data
 	$(BIN)/python benchmarks/throughput.py

@@ -11,11 +11,12 @@ chapter with (``book/parameters.yml``), for ``papermill -y``.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import yaml
 
-from . import data
-from .config import DATASETS, book_parameters
+from . import data, results
+from .config import DATASETS, PROFILE_NAMES, book_chapters, book_parameters
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,7 +29,15 @@ def main(argv: list[str] | None = None) -> None:
     imp.add_argument("--force", action="store_true", help="import again even if the cache holds the data set")
     params = sub.add_parser("book-parameters", help="print the parameters the book executes a chapter with")
     params.add_argument("notebook")
+    timing = sub.add_parser("time-chapters", help="time every chapter on an empty run cache at a profile")
+    timing.add_argument("--profile", default="quick", choices=PROFILE_NAMES)
+    timing.add_argument("--book", default="book", help="the book's source folder (default: book)")
     args = parser.parse_args(argv)
+
+    if args.command == "time-chapters":
+        notebooks = [Path(args.book) / f"{name}.ipynb" for name in book_chapters(args.book)]
+        print(f"wrote {results.time_chapters([n for n in notebooks if n.exists()], args.profile, Path(args.book) / 'results')}")
+        return
 
     if args.command == "book-parameters":
         print(yaml.safe_dump(book_parameters(args.notebook), default_flow_style=True).strip())

@@ -74,6 +74,7 @@ class AuxVAEConfig:
         _require(self.transform in TRANSFORMS, "transform", f"one of {', '.join(TRANSFORMS)}", self.transform)
         _require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
         _require(_is_number(self.beta) and self.beta >= 0, "beta", "a number >= 0", self.beta)
+        object.__setattr__(self, "beta", float(self.beta))  # beta=1 and beta=1.0 name the same cached run
         check_patch_size("patch_size", self.patch_size, self.image_shape)
 
 
@@ -279,11 +280,11 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "exp2_2": {"quick": {"grid": 4}, "standard": {"grid": 8}, "paper": {"grid": 10}},
     "placement": {
         "quick": dict(patch_sizes=[1, 4], betas=[1.0, 4.0], extra_seeds=[1], z_g_sizes=[16, 48],
-                      probe_images=300),
+                      probe_images=300, workers=2),
         "standard": dict(patch_sizes=[1, 2, 4, 8, 16], betas=[0.5, 1.0, 4.0, 16.0], extra_seeds=[1, 2],
-                         z_g_sizes=[16, 48], probe_images=5000),
+                         z_g_sizes=[16, 48], probe_images=5000, workers=2),
         "paper": dict(patch_sizes=[1, 2, 4, 8, 16], betas=[0.5, 1.0, 4.0, 16.0], extra_seeds=[1, 2],
-                      z_g_sizes=[32, 192], probe_images=20_000),
+                      z_g_sizes=[64, 192], probe_images=20_000, workers=1),
     },
 }
 

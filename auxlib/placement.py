@@ -19,13 +19,37 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import latents, synth_svhn
+from .config import RunConfig, experiment
 from .data import ImageSet
 from .factors import chroma, discretise, is_discrete, scalar_factors
 from .train import to_tensor
 
+#: The data sets that record every image's true factors, which placement is measured against.
+FACTOR_DATASETS = ("synth-svhn",)
+
 #: The probes: "linear" (logistic regression or ridge) and "knn" (k-nearest neighbours, k = 15), on
 #: standardised codes.
 PROBES = ("linear", "knn")
+
+
+def check_dataset(dataset: str) -> None:
+    """Raise a ValueError unless ``dataset`` records true factors (see :data:`FACTOR_DATASETS`)."""
+    if dataset not in FACTOR_DATASETS:
+        raise ValueError(f"dataset must be {' or '.join(FACTOR_DATASETS)}, a data set that records the true factors "
+                         f"of its images, got {dataset!r}.")
+
+
+def run_config(profile: str, dataset: str, patch_size: int = 1, beta: float = 1.0, seed: int = 0,
+               transform: str = "shuffle", z_g: int | None = None, steps: int | None = None) -> RunConfig:
+    """One run of the placement sweeps: Experiment 1's network at the ``placement`` profile. ``z_g`` moves the
+    split of the latent between the parts while their total stays the profile's (64 at ``standard``)."""
+    base = experiment("placement", profile, dataset=dataset).model
+    total = base.z_g + base.z_l
+    if z_g is not None and not (isinstance(z_g, int) and 0 < z_g < total):
+        raise ValueError(f"z_g must be an integer between 1 and {total - 1} (the latent has {total} dims), got {z_g!r}.")
+    sizes = {} if z_g is None else {"z_g": z_g, "z_l": total - z_g}
+    return experiment("placement", profile, dataset=dataset, patch_size=patch_size, beta=beta, seed=seed,
+                      transform=transform, steps=steps, **sizes)
 
 
 def _probe(kind: str, discrete: bool):
@@ -145,3 +169,17 @@ def measure(model: torch.nn.Module, fit: ImageSet, held: ImageSet, probes: Seque
     value, per_factor = mig(np.concatenate([codes["held"]["z_g"], codes["held"]["z_l"]], 1), held_f)
     return {"matrix": {p: placement_matrix(codes["fit"], fit_f, codes["held"], held_f, p) for p in probes},
             "mig": value, "mig_per_factor": per_factor}
+
+
+def summary(measured: dict[str, object], groups: dict[str, Sequence[str]]) -> dict[str, float]:
+    """The numbers that sum up one :func:`measure` result: the placement score of every probe measured
+    (``"S (linear)"``, ``"S (knn)"``) and ``"MIG"``."""
+    scores = {f"S ({probe})": placement_score(matrix, groups["global"], groups["local"])
+              for probe, matrix in measured["matrix"].items()}
+    return {**scores, "MIG": measured["mig"]}
+
+
+def group_means(matrix: dict[str, dict[str, float]], groups: dict[str, Sequence[str]]) -> dict[str, float]:
+    """Mean probe score of each factor group from each part, e.g. ``{"global from z_g": ..., ...}``."""
+    return {f"{group} from {part}": float(np.mean([matrix[f][part] for f in names]))
+            for group, names in groups.items() for part in next(iter(matrix.values()))}

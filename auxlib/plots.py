@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
 import torch
 from sklearn.metrics.cluster import contingency_matrix
@@ -223,6 +224,24 @@ def placement_heatmaps(matrices: dict[str, dict[str, dict[str, float]]], groups:
             ax.axhline(edge, color="white", lw=2)
     fig.tight_layout()
     return fig
+
+
+def score_grid(table: pd.DataFrame, label: str, marks: dict[str, tuple] | None = None, fmt: str = ".2f",
+               ax: plt.Axes | None = None) -> plt.Axes:
+    """A sweep's scores as an annotated heatmap (rows and columns: the table's index and columns), with named
+    cells outlined, e.g. ``marks={"best": (4, 1.0)}``."""
+    ax = ax or plt.figure(figsize=(1.1 * table.shape[1] + 2, 0.6 * table.shape[0] + 1.2)).gca()
+    sns.heatmap(table, ax=ax, annot=True, fmt=fmt, cmap="viridis", cbar_kws={"label": label},
+                annot_kws={"size": 8})
+    for i, (name, (row, column)) in enumerate((marks or {}).items()):
+        y, x = list(table.index).index(row), list(table.columns).index(column)
+        ax.add_patch(plt.Rectangle((x + 0.04 * (i + 1), y + 0.04 * (i + 1)), 1 - 0.08 * (i + 1),
+                                   1 - 0.08 * (i + 1), fill=False, ec=f"C{i + 1}", lw=2.5, label=name))
+    if marks:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / table.shape[0]), ncol=len(marks),
+                  frameon=False, fontsize=8)
+    ax.tick_params(axis="y", rotation=0)
+    return ax
 
 
 def paper_vs_ours(table, ax: plt.Axes | None = None) -> plt.Axes:

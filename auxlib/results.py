@@ -9,6 +9,8 @@ import json
 import os
 import platform
 import subprocess
+import tempfile
+import time
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -192,10 +194,14 @@ def paper_comparison(directory: str | os.PathLike | None = None) -> pd.DataFrame
 def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence[str] | None = None
                   ) -> pd.DataFrame:
     """Per chapter results file: the profile it was executed at, how long that execution took and the training
-    time of the runs it used by their records (each as :func:`duration` text; empty where not recorded).
-    ``chapters`` gives the order (and selection) of the rows; by default all files, sorted by name."""
+    time of the runs it used by their records (each as :func:`duration` text; empty where not recorded); then
+    one column per timing file (:func:`time_chapters`) with the chapter's time on a fresh run cache at that
+    profile. ``chapters`` gives the order (and selection) of the rows; by default all files, sorted by name."""
     directory = Path(directory) if directory is not None else results_dir()
-    names = chapters if chapters is not None else sorted(p.stem for p in directory.glob("*.json"))
+    timings = {p.stem[len(TIMINGS):]: json.loads(p.read_text())["seconds"]
+               for p in sorted(directory.glob(f"{TIMINGS}*.json"))}
+    names = chapters if chapters is not None else sorted(p.stem for p in directory.glob("*.json")
+                                                         if not p.stem.startswith(TIMINGS))
     rows = {}
     for name in names:
         path = directory / f"{name}.json"
@@ -205,9 +211,50 @@ def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence
         trained = r.get("train_seconds")
         trained = sum(trained.values()) if isinstance(trained, dict) else trained
         rows[name] = {"profile": r.get("profile", ""),
-                           "execution": duration(r["elapsed_seconds"]) if "elapsed_seconds" in r else "",
-                           "training of its runs": duration(trained) if trained is not None else ""}
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["profile", "execution", "training of its runs"])
+                      "execution": duration(r["elapsed_seconds"]) if "elapsed_seconds" in r else "",
+                      "training of its runs": duration(trained) if trained is not None else "",
+                      **{f"{profile}, fresh cache": duration(seconds[name]) if name in seconds else ""
+                         for profile, seconds in timings.items()}}
+    columns = ["profile", "execution", "training of its runs", *(f"{p}, fresh cache" for p in timings)]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+#: Timing files are ``<results>/timings_<profile>.json``.
+TIMINGS = "timings_"
+
+
+def time_chapters(notebooks: Sequence[str | os.PathLike], profile: str = "quick",
+                  directory: str | os.PathLike | None = None) -> Path:
+    """Execute ``notebooks`` in order at ``profile`` with papermill, on an empty run cache and into a scratch
+    folder (each with the book's parameters, :func:`auxlib.config.book_parameters`), and write the wall-clock
+    seconds of each to ``<directory>/timings_<profile>.json``; returns that path. Chapters reuse each other's
+    runs as in a full reproduction; the data cache is kept (generating and importing data is not counted)."""
+    import papermill  # here, not at the top: ``import auxlib`` should not start papermill's machinery
+
+    from .config import PROFILE_NAMES, book_parameters
+
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}.")
+    target = Path(directory) if directory is not None else results_dir()
+    seconds = {}
+    with tempfile.TemporaryDirectory(prefix="auxlib-timings-") as scratch:
+        saved = {k: os.environ.get(k) for k in ("AUXLIB_RUNS", "AUXLIB_RESULTS")}
+        os.environ.update(AUXLIB_RUNS=f"{scratch}/runs", AUXLIB_RESULTS=f"{scratch}/results")
+        try:
+            for notebook in map(Path, notebooks):
+                declared = papermill.inspect_notebook(notebook)
+                parameters = {**book_parameters(notebook), **({"profile": profile} if "profile" in declared else {})}
+                start = time.perf_counter()
+                papermill.execute_notebook(notebook, f"{scratch}/{notebook.name}", parameters=parameters,
+                                           kernel_name="python3", cwd=notebook.parent, progress_bar=False)
+                seconds[notebook.stem] = time.perf_counter() - start
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+    return save(f"{TIMINGS}{profile}", {"profile": profile, "seconds": seconds, "fresh_run_cache": True}, target)
 
 
 def duration(seconds: float) -> str:

@@ -10,10 +10,13 @@ equals that of an uninterrupted run. The runs root is the ``root`` argument, els
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import time
 import warnings
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,7 @@ from torch import nn
 from tqdm import tqdm
 
 from . import data as datasets
-from .config import RunConfig
+from .config import RunConfig, _positive_int
 from .io import atomic_path
 from .models import build
 
@@ -171,6 +174,40 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     _save_finished(folder, model, config, state["history"], seconds)
     checkpoint.unlink(missing_ok=True)
     return Run(config, model.eval(), state["history"], seconds, folder)
+
+
+def train_all(configs: Sequence[RunConfig], *, workers: int = 1, root: str | os.PathLike | None = None,
+              progress: bool = True) -> list[Run]:
+    """Train (or load) several runs, ``workers`` at a time, and return them in the order given.
+
+    With ``workers`` > 1 each run trains in its own process with the machine's torch threads shared out between
+    them: on a CPU, small models gain more from running side by side than from more threads each. Every run
+    checkpoints as :func:`train` does, so an interrupted call resumes where it stopped. A progress bar counts
+    finished runs.
+    """
+    _positive_int("workers", workers)
+    configs, folder = list(configs), runs_root(root)
+    unique = list(dict.fromkeys(configs))
+    pending = [c for c in unique if not (folder / c.key() / RECORD).exists()]
+    bar = tqdm(total=len(unique), initial=len(unique) - len(pending), disable=not progress, desc="runs")
+    if workers == 1 or len(pending) < 2:
+        for config in pending:
+            train(config, root=folder, progress=progress)
+            bar.update()
+    else:
+        threads = max(1, torch.get_num_threads() // workers)
+        context = multiprocessing.get_context("spawn")  # fork would copy the parent's torch thread pools
+        with ProcessPoolExecutor(min(workers, len(pending)), mp_context=context, initializer=torch.set_num_threads,
+                                 initargs=(threads,)) as pool:
+            for done in as_completed([pool.submit(_train_quietly, c, folder) for c in pending]):
+                done.result()  # re-raises a worker's error here
+                bar.update()
+    bar.close()
+    return [load_run(folder / c.key(), device=c.train.device) for c in configs]
+
+
+def _train_quietly(config: RunConfig, root: Path) -> None:
+    train(config, root=root, progress=False)
 
 
 def _rng_states(shuffle_rng: torch.Generator) -> dict[str, Any]:

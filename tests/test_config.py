@@ -121,3 +121,8 @@ def test_book_chapters_follow_the_toc_from_inside_the_book(tmp_path):
     assert config.book_chapters(tmp_path / "book") == ["index", "b", "a"]
     with pytest.raises(FileNotFoundError, match="_toc.yml"):
         config.book_chapters("/")
+
+
+def test_beta_given_as_an_integer_names_the_same_cached_run():
+    assert auxlib.experiment("exp1", "standard", beta=1).key() == auxlib.experiment("exp1", "standard", beta=1.0).key()
+    assert auxlib.experiment("exp1", "standard", beta=2).key() != auxlib.experiment("exp1", "standard").key()

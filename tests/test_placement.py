@@ -81,3 +81,24 @@ def test_location_names_the_clear_winner_or_says_both_or_neither():
     assert placement.location({"z_g": 0.5, "z_l": 0.45}) == "both"
     assert placement.location({"z_g": 0.05, "z_l": -0.02}) == "neither"
     assert placement.location({"z_g": 0.15, "z_l": 0.3}) == "z_l"
+
+
+def test_summary_and_group_means_read_a_measured_matrix():
+    m = {"digit": {"z_g": 0.9, "z_l": 0.1}, "shape": {"z_g": 0.7, "z_l": 0.3},
+         "colour": {"z_g": 0.2, "z_l": 0.8}}
+    groups = {"global": ["digit", "shape"], "local": ["colour"]}
+    s = placement.summary({"matrix": {"knn": m, "linear": m}, "mig": 0.05}, groups)
+    assert s == pytest.approx({"S (knn)": 0.6 + 0.6, "S (linear)": 1.2, "MIG": 0.05})
+    assert placement.group_means(m, groups) == pytest.approx(
+        {"global from z_g": 0.8, "global from z_l": 0.2, "local from z_g": 0.2, "local from z_l": 0.8})
+
+
+def test_run_config_moves_the_split_and_keeps_the_total():
+    base = placement.run_config("standard", "synth-svhn")
+    moved = placement.run_config("standard", "synth-svhn", patch_size=4, beta=4, z_g=16)
+    assert (moved.model.z_g, moved.model.z_l) == (16, base.model.z_g + base.model.z_l - 16)
+    assert (moved.model.patch_size, moved.model.beta, moved.train) == (4, 4.0, base.train)
+    with pytest.raises(ValueError, match="^z_g must be an integer between 1 and 63"):
+        placement.run_config("standard", "synth-svhn", z_g=64)
+    with pytest.raises(ValueError, match="^dataset must be synth-svhn"):
+        placement.check_dataset("cifar10")

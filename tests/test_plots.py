@@ -134,3 +134,14 @@ def test_paper_vs_ours_one_bar_and_one_tick_per_row():
     assert [p.get_y() + p.get_height() / 2 for p in ax.patches] == [1, 0]  # the first row on top
     assert ax.collections[0].get_offsets()[:, 0].tolist() == [0.9, 0.5]
     plt.close("all")
+
+
+def test_score_grid_annotates_every_cell_and_outlines_the_marked_ones():
+    import pandas as pd
+
+    table = pd.DataFrame([[0.1, 0.2], [0.3, 0.4]], index=pd.Index([1, 4], name="n"), columns=[1.0, 4.0])
+    ax = plots.score_grid(table, "S", marks={"best": (4, 4.0), "paper": (1, 1.0)})
+    assert sorted(t.get_text() for t in ax.texts) == ["0.10", "0.20", "0.30", "0.40"]
+    outlined = {p.get_label(): (round(p.get_x()), round(p.get_y())) for p in ax.patches}
+    assert outlined == {"best": (1, 1), "paper": (0, 0)}  # (column, row) of each marked cell
+    plt.close("all")

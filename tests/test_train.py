@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import auxlib
-from auxlib import train
+from auxlib import data, train
 from auxlib.models import AuxVAE
 
 
@@ -171,3 +171,23 @@ def test_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tiny_images
     resumed = train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
     assert same_weights(reference.model, resumed.model)
     assert resumed.history == reference.history
+
+
+def test_train_all_trains_side_by_side_and_returns_runs_in_order(tiny_images, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUXLIB_DATA", str(tmp_path / "data"))  # the worker processes load the data themselves
+    data.save(tiny_images, data.cache_path("cifar10", "train"))
+    a, b = small_config(seed=0), small_config(seed=1)
+    runs = train.train_all([b, a, b], workers=2, progress=False)
+    assert [run.config for run in runs] == [b, a, b]
+    reference = train.train(a, tiny_images, root=tmp_path / "reference", progress=False)
+    assert all(torch.allclose(x, y, atol=1e-6) for x, y in zip(reference.model.state_dict().values(),
+                                                               runs[1].model.state_dict().values()))
+    assert [r["loss"] for r in runs[1].history] == pytest.approx([r["loss"] for r in reference.history])
+    monkeypatch.setattr(train, "train", lambda *args, **kwargs: pytest.fail("a finished run was trained again"))
+    again = train.train_all([a, b], workers=2, progress=False)
+    assert same_weights(again[0].model, runs[1].model)
+
+
+def test_train_all_rejects_a_bad_worker_count():
+    with pytest.raises(ValueError, match="^workers must be a positive integer"):
+        train.train_all([small_config()], workers=0)
