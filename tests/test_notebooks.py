@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Parameters each chapter gets in the test, on top of profile="quick" and the book's own parameters.
 PARAMETERS: dict[str, dict] = {"book/method.ipynb": {}, "book/data.ipynb": {}, "book/exp1_1.ipynb": {},
                                "book/exp1_2.ipynb": {}, "book/exp2_1.ipynb": {}, "book/exp2_2.ipynb": {},
+                               "book/placement.ipynb": {},
                                # every test writes its results to its own folder: read the committed ones here
                                "book/results.ipynb": {"results_dir": str(ROOT / "book" / "results")}}
 # Real data sets a chapter reads (synth-svhn is generated on demand, so it is not listed).
@@ -162,7 +163,7 @@ def test_every_page_works_in_a_real_browser(book_copy, tmp_path):
 # One bad value per kind the issue names: unknown data set, impossible patch size, k < 2, negative beta,
 # non-positive steps, and a wrong type.
 BAD_PARAMETERS = [("dataset", "mnist"), ("patch_size", 3), ("k", 1), ("beta", -1.0), ("steps", 0),
-                  ("steps", "ten"), ("results_dir", "/nonexistent")]
+                  ("steps", "ten"), ("results_dir", "/nonexistent"), ("patch_sizes", "four"), ("workers", 0)]
 
 
 @pytest.mark.parametrize("notebook", toc_notebooks())
