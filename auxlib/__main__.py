@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.command == "time-chapters":
         notebooks = [Path(args.book) / f"{name}.ipynb" for name in book_chapters(args.book)]
-        print(f"wrote {results.time_chapters([n for n in notebooks if n.exists()], args.profile, Path(args.book) / 'results')}")
+        written = results.time_chapters([n for n in notebooks if n.exists()], args.profile, Path(args.book) / "results")
+        print(f"wrote {written}")
         return
 
     if args.command == "book-parameters":

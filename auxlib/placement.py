@@ -46,7 +46,8 @@ def run_config(profile: str, dataset: str, patch_size: int = 1, beta: float = 1.
     base = experiment("placement", profile, dataset=dataset).model
     total = base.z_g + base.z_l
     if z_g is not None and not (isinstance(z_g, int) and 0 < z_g < total):
-        raise ValueError(f"z_g must be an integer between 1 and {total - 1} (the latent has {total} dims), got {z_g!r}.")
+        raise ValueError(f"z_g must be an integer between 1 and {total - 1} (the latent has {total} dims), "
+                         f"got {z_g!r}.")
     sizes = {} if z_g is None else {"z_g": z_g, "z_l": total - z_g}
     return experiment("placement", profile, dataset=dataset, patch_size=patch_size, beta=beta, seed=seed,
                       transform=transform, steps=steps, **sizes)
