@@ -4,6 +4,11 @@
 set (``PATH/<split>/<class>/*.jpg``), or a ``.tar.gz`` of one, into auxlib's data cache, for machines where
 torchvision cannot download it.
 
+``python -m auxlib config CHAPTER [--profile P] [--dataset D] [--set NAME=VALUE ...]`` prints the run config a
+chapter's profile gives (as :func:`auxlib.experiment` builds it, e.g. ``--set beta=4 aux=false``) as JSON, and
+``python -m auxlib train --config FILE [--workers N] [--root DIR]`` trains the runs of such a file (one config, a
+list of them, or a run's ``run.json``) into the run cache, where the notebooks find them.
+
 ``python -m auxlib book-parameters NOTEBOOK`` prints, as YAML, the parameters the committed book executes a
 chapter with (``book/parameters.yml``), for ``papermill -y``.
 """
@@ -11,12 +16,14 @@ chapter with (``book/parameters.yml``), for ``papermill -y``.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from . import data, results
-from .config import DATASETS, PROFILE_NAMES, book_chapters, book_parameters
+from . import data, results, train
+from .config import DATASETS, PROFILE_NAMES, PROFILES, RunConfig, book_chapters, book_parameters, experiment
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,10 +36,30 @@ def main(argv: list[str] | None = None) -> None:
     imp.add_argument("--force", action="store_true", help="import again even if the cache holds the data set")
     params = sub.add_parser("book-parameters", help="print the parameters the book executes a chapter with")
     params.add_argument("notebook")
+    cfg = sub.add_parser("config", help="print the run config of a chapter's profile as JSON")
+    cfg.add_argument("chapter", choices=sorted(PROFILES))
+    cfg.add_argument("--profile", default="standard", choices=PROFILE_NAMES)
+    cfg.add_argument("--dataset", default="cifar10", choices=sorted(DATASETS))
+    cfg.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="override a parameter (YAML value)")
+    run = sub.add_parser("train", help="train the runs of a config file into the run cache")
+    run.add_argument("--config", required=True, help="JSON: a run config, a list of them, or a run.json")
+    run.add_argument("--workers", type=int, default=1, help="runs trained side by side (default 1)")
+    run.add_argument("--root", default=None, help="run cache (default: $AUXLIB_RUNS or ~/.cache/auxlib/runs)")
     timing = sub.add_parser("time-chapters", help="time every chapter on an empty run cache at a profile")
     timing.add_argument("--profile", default="quick", choices=PROFILE_NAMES)
     timing.add_argument("--book", default="book", help="the book's source folder (default: book)")
     args = parser.parse_args(argv)
+
+    if args.command == "config":
+        print(json.dumps(experiment(args.chapter, args.profile, args.dataset, **_assignments(args.set)).to_dict(),
+                         indent=1))
+        return
+
+    if args.command == "train":
+        for finished in train.train_all(_read_configs(args.config), workers=args.workers, root=args.root):
+            kind = type(finished.config.model).__name__.removesuffix("Config")
+            print(f"{finished.path}: {kind}, {results.duration(finished.seconds)} of training")
+        return
 
     if args.command == "time-chapters":
         notebooks = [Path(args.book) / f"{name}.ipynb" for name in book_chapters(args.book)]
@@ -50,6 +77,29 @@ def main(argv: list[str] | None = None) -> None:
         return
     for written in data.import_image_folder(args.path, args.name, args.root):
         print(f"wrote {written}")
+
+
+
+def _assignments(pairs: list[str]) -> dict[str, Any]:
+    """``["beta=4", "aux=false"]`` to ``{"beta": 4, "aux": False}`` (values read as YAML)."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--set takes NAME=VALUE pairs, got {pair!r}.")
+        out[name] = yaml.safe_load(value)
+    return out
+
+
+def _read_configs(path: str) -> list[RunConfig]:
+    """The run configs in a JSON file: one config dict, a list of them, or a run record with a "config" key."""
+    content = json.loads(Path(path).read_text())
+    items = content if isinstance(content, list) else [content]
+    try:
+        return [RunConfig.from_dict(item.get("config", item)) for item in items]
+    except (AttributeError, KeyError, TypeError) as error:
+        raise SystemExit(f"--config must name a JSON file with a run config, a list of them or a run.json; "
+                         f"{path} is not one ({type(error).__name__}: {error}).") from None
 
 
 if __name__ == "__main__":

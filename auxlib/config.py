@@ -288,17 +288,22 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
+#: The model config of the chapters whose runs are not AuxVAEs.
+CHAPTER_MODELS: dict[str, type] = {"classifier": ClassifierConfig, "exp2": AuxGMVAEConfig}
+
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 _MAY_BE_EMPTY = {"k10_seeds", "extra_seeds", "z_g_sizes"}  # list settings where [] means "skip this part"
 
 
-def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10", model: type = AuxVAEConfig,
+def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10", model: type | None = None,
                **params: Any) -> RunConfig:
     """Build the validated run config of a chapter from a profile and the notebook's parameters.
 
-    Parameters that are ``None`` keep the profile's value; any other value overrides it.
+    Parameters that are ``None`` keep the profile's value; any other value overrides it. ``model`` is the config
+    class, by default the chapter's own (:data:`CHAPTER_MODELS`, else :class:`AuxVAEConfig`).
     """
     _require(chapter in PROFILES, "chapter", f"one of {', '.join(PROFILES)}", chapter)
+    model = model or CHAPTER_MODELS.get(chapter, AuxVAEConfig)
     _require(profile in PROFILE_NAMES, "profile", f"one of {', '.join(PROFILE_NAMES)}", profile)
     _require(dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}", dataset)
     values = dict(PROFILES[chapter][profile])

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,19 @@ def test_book_chapters_follow_the_toc_from_inside_the_book(tmp_path):
 def test_beta_given_as_an_integer_names_the_same_cached_run():
     assert auxlib.experiment("exp1", "standard", beta=1).key() == auxlib.experiment("exp1", "standard", beta=1.0).key()
     assert auxlib.experiment("exp1", "standard", beta=2).key() != auxlib.experiment("exp1", "standard").key()
+
+
+def test_chapter_model_is_the_default_config_class():
+    assert type(auxlib.experiment("exp2", "quick").model).__name__ == "AuxGMVAEConfig"
+    assert type(auxlib.experiment("classifier", "quick").model).__name__ == "ClassifierConfig"
+    assert type(auxlib.experiment("exp1", "quick").model) is AuxVAEConfig
+
+
+def test_config_command_prints_what_experiment_builds(capsys):
+    from auxlib.__main__ import main
+
+    main(["config", "exp1", "--profile", "quick", "--dataset", "synth-svhn", "--set", "beta=4", "aux=false"])
+    printed = RunConfig.from_dict(json.loads(capsys.readouterr().out))
+    assert printed == auxlib.experiment("exp1", "quick", dataset="synth-svhn", beta=4.0, aux=False)
+    with pytest.raises(SystemExit, match="NAME=VALUE"):
+        main(["config", "exp1", "--set", "beta"])

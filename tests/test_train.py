@@ -191,3 +191,20 @@ def test_train_all_trains_side_by_side_and_returns_runs_in_order(tiny_images, tm
 def test_train_all_rejects_a_bad_worker_count():
     with pytest.raises(ValueError, match="^workers must be a positive integer"):
         train.train_all([small_config()], workers=0)
+
+
+def test_train_command_trains_a_config_file_into_the_run_cache(tiny_images, tmp_path, monkeypatch, capsys):
+    from auxlib.__main__ import main
+
+    monkeypatch.setenv("AUXLIB_DATA", str(tmp_path / "data"))
+    data.save(tiny_images, data.cache_path("cifar10", "train"))
+    cfg = small_config()
+    (tmp_path / "runs.json").write_text(json.dumps([cfg.to_dict()]))
+    main(["train", "--config", str(tmp_path / "runs.json"), "--root", str(tmp_path / "cache")])
+    record = tmp_path / "cache" / cfg.key() / "run.json"
+    assert record.exists() and str(record.parent) in capsys.readouterr().out
+    monkeypatch.setattr(train, "train", lambda *args, **kwargs: pytest.fail("a finished run was trained again"))
+    main(["train", "--config", str(record), "--root", str(tmp_path / "cache")])  # a run's own record works too
+    (tmp_path / "bad.json").write_text(json.dumps({"steps": 3}))
+    with pytest.raises(SystemExit, match="^--config must name a JSON file"):
+        main(["train", "--config", str(tmp_path / "bad.json")])
