@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -198,16 +199,15 @@ def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence
     one column per timing file (:func:`time_chapters`) with the chapter's time on a fresh run cache at that
     profile. ``chapters`` gives the order (and selection) of the rows; by default all files, sorted by name."""
     directory = Path(directory) if directory is not None else results_dir()
-    timings = {p.stem[len(TIMINGS):]: json.loads(p.read_text())["seconds"]
+    timings = {p.stem[len(TIMINGS):]: load(p.stem, directory)["seconds"]
                for p in sorted(directory.glob(f"{TIMINGS}*.json"))}
     names = chapters if chapters is not None else sorted(p.stem for p in directory.glob("*.json")
                                                          if not p.stem.startswith(TIMINGS))
     rows = {}
     for name in names:
-        path = directory / f"{name}.json"
-        if name == "results" or not path.exists():  # the results page's own file, or a chapter not run yet
+        if name == "results" or not (directory / f"{name}.json").exists():  # the results page, or not run yet
             continue
-        r = json.loads(path.read_text())
+        r = load(name, directory)
         trained = r.get("train_seconds")
         trained = sum(trained.values()) if isinstance(trained, dict) else trained
         rows[name] = {"profile": r.get("profile", ""),
@@ -237,23 +237,15 @@ def time_chapters(notebooks: Sequence[str | os.PathLike], profile: str = "quick"
         raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}.")
     target = Path(directory) if directory is not None else results_dir()
     seconds = {}
-    with tempfile.TemporaryDirectory(prefix="auxlib-timings-") as scratch:
-        saved = {k: os.environ.get(k) for k in ("AUXLIB_RUNS", "AUXLIB_RESULTS")}
-        os.environ.update(AUXLIB_RUNS=f"{scratch}/runs", AUXLIB_RESULTS=f"{scratch}/results")
-        try:
-            for notebook in map(Path, notebooks):
-                declared = papermill.inspect_notebook(notebook)
-                parameters = {**book_parameters(notebook), **({"profile": profile} if "profile" in declared else {})}
-                start = time.perf_counter()
-                papermill.execute_notebook(notebook, f"{scratch}/{notebook.name}", parameters=parameters,
-                                           kernel_name="python3", cwd=notebook.parent, progress_bar=False)
-                seconds[notebook.stem] = time.perf_counter() - start
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+    with tempfile.TemporaryDirectory(prefix="auxlib-timings-") as scratch, \
+            mock.patch.dict(os.environ, AUXLIB_RUNS=f"{scratch}/runs", AUXLIB_RESULTS=f"{scratch}/results"):
+        for notebook in map(Path, notebooks):
+            declared = papermill.inspect_notebook(notebook)
+            parameters = {**book_parameters(notebook), **({"profile": profile} if "profile" in declared else {})}
+            start = time.perf_counter()
+            papermill.execute_notebook(notebook, f"{scratch}/{notebook.name}", parameters=parameters,
+                                       kernel_name="python3", cwd=notebook.parent, progress_bar=False)
+            seconds[notebook.stem] = time.perf_counter() - start
     return save(f"{TIMINGS}{profile}", {"profile": profile, "seconds": seconds, "fresh_run_cache": True}, target)
 
 
