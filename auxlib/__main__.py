@@ -7,7 +7,8 @@ torchvision cannot download it.
 ``python -m auxlib config CHAPTER [--profile P] [--dataset D] [--set NAME=VALUE ...]`` prints the run config a
 chapter's profile gives (as :func:`auxlib.experiment` builds it, e.g. ``--set beta=4 aux=false``) as JSON, and
 ``python -m auxlib train --config FILE [--workers N] [--root DIR]`` trains the runs of such a file (one config, a
-list of them, or a run's ``run.json``) into the run cache, where the notebooks find them.
+list of them, or a run's ``run.json``) into the run cache, where the notebooks find them; launched with
+``torchrun --nproc_per_node N -m auxlib train ...`` each run trains on N processes (GPUs, or CPU processes).
 
 ``python -m auxlib book-parameters NOTEBOOK`` prints, as YAML, the parameters the committed book executes a
 chapter with (``book/parameters.yml``), for ``papermill -y``.
@@ -20,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import torch
 import yaml
 
 from . import data, results, train
@@ -56,9 +58,13 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     if args.command == "train":
-        for finished in train.train_all(_read_configs(args.config), workers=args.workers, root=args.root):
-            kind = type(finished.config.model).__name__.removesuffix("Config")
-            print(f"{finished.path}: {kind}, {results.duration(finished.seconds)} of training")
+        finished = train.train_all(_read_configs(args.config), workers=args.workers, root=args.root)
+        if train.launch()[0] == 0:
+            for run in finished:
+                kind = type(run.config.model).__name__.removesuffix("Config")
+                print(f"{run.path}: {kind}, {results.duration(run.seconds)} of training")
+        if torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
         return
 
     if args.command == "time-chapters":

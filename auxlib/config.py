@@ -24,9 +24,13 @@ DATASETS: dict[str, tuple[int, int, int]] = {
     "synth-svhn": (3, 32, 32),
 }
 LIKELIHOODS = ("bernoulli", "gaussian", "logistic")
+#: Network families: ``compact`` (4x4 stride-2 convolutions down, transposed convolutions up; sized for a CPU) and
+#: ``split``, the [SPLIT] reference network (kernels 6/6/4 down, resize-then-convolve up, TF "same" padding).
+ARCHS = ("compact", "split")
 TRANSFORMS = ("shuffle", "grayscale")
 PROFILE_NAMES = ("quick", "standard", "paper")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def _require(ok: bool, name: str, allowed: str, value: Any) -> None:
@@ -51,13 +55,15 @@ class AuxVAEConfig:
     """The VAE with an auxiliary generative task (SPEC section 2).
 
     ``aux=False`` gives the baseline of the same network without the auxiliary task: no auxiliary decoder, and
-    both encoders read the original image, so the latent is a plain VAE latent split into two halves.
+    both encoders read the original image, so the latent is a plain VAE latent split into two halves. ``arch``
+    picks the network family (:data:`ARCHS`); ``widths`` are its channel widths, one per stride-2 stage.
     """
 
     image_shape: tuple[int, int, int] = (3, 32, 32)
     z_g: int = 32
     z_l: int = 32
     widths: tuple[int, ...] = (32, 64, 128)
+    arch: str = "compact"
     likelihood: str = "logistic"
     transform: str = "shuffle"
     patch_size: int = 4
@@ -70,6 +76,8 @@ class AuxVAEConfig:
         _positive_int("z_g", self.z_g)
         _positive_int("z_l", self.z_l)
         _check_widths(self.widths, self.image_shape)
+        _require(self.arch in ARCHS, "arch", f"one of {', '.join(ARCHS)}", self.arch)
+        _require(self.arch != "split" or len(self.widths) == 3, "widths", "3 layers for arch 'split'", self.widths)
         _require(self.likelihood in LIKELIHOODS, "likelihood", f"one of {', '.join(LIKELIHOODS)}", self.likelihood)
         _require(self.transform in TRANSFORMS, "transform", f"one of {', '.join(TRANSFORMS)}", self.transform)
         _require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
@@ -157,8 +165,10 @@ def _max_depth(height: int, width: int) -> int:
 class TrainConfig:
     """How to train: steps, batch, optimiser, seed, and where checkpoints fall.
 
-    ``device`` and ``checkpoint_every`` do not change what is learned, so they are left out of the run's key
-    (a run trained on a GPU is found again by a notebook on a CPU).
+    ``device``, ``precision`` (``auto``: bf16 autocast on a GPU that computes bf16, fp32 elsewhere), ``compile``
+    (``torch.compile`` the loss; its first steps pay the compilation) and ``checkpoint_every`` change how a run is
+    computed, not what it learns, so they are left out of the run's key (a run trained on a GPU is found again by a
+    notebook on a CPU). ``batch_size`` is the global batch: under ``torchrun`` each of N processes takes 1/N of it.
     """
 
     steps: int = 2000
@@ -168,6 +178,8 @@ class TrainConfig:
     log_every: int = 50
     checkpoint_every: int = 500
     device: str = "auto"
+    precision: str = "auto"
+    compile: bool = False
 
     def __post_init__(self) -> None:
         _positive_int("steps", self.steps)
@@ -177,9 +189,13 @@ class TrainConfig:
         _positive_int("log_every", self.log_every)
         _positive_int("checkpoint_every", self.checkpoint_every)
         _require(self.device in DEVICES, "device", f"one of {', '.join(DEVICES)}", self.device)
+        _require(self.precision in PRECISIONS, "precision", f"one of {', '.join(PRECISIONS)}", self.precision)
+        _require(isinstance(self.compile, bool), "compile", "True or False", self.compile)
 
 
-_NOT_IN_KEY = {"device", "checkpoint_every"}
+_NOT_IN_KEY = {"device", "precision", "compile", "checkpoint_every"}
+# Model fields added after runs were first cached: left out of the key at their default so those runs keep their name.
+_KEY_ONLY_IF_SET = {"arch": "compact"}
 
 
 @dataclass(frozen=True)
@@ -208,6 +224,7 @@ class RunConfig:
         """Hash of everything that changes what is learned: the name of this run in the run cache."""
         described = self.to_dict()
         described["train"] = {k: v for k, v in described["train"].items() if k not in _NOT_IN_KEY}
+        described["model"] = {k: v for k, v in described["model"].items() if _KEY_ONLY_IF_SET.get(k, ...) != v}
         text = json.dumps(described, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -224,9 +241,10 @@ MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "AuxGMVAEConfig"
 
 # Profiles: what each chapter runs at each budget. Keys are fields of the model config, of TrainConfig, or
 # ``n_train``. ``quick`` exists for tests (seconds); ``standard`` is what the committed book shows, sized for a
-# 2-core CPU; ``paper`` is the paper's budget ([SPLIT]: batch 64, Adam 1e-4, 1,000,000 steps, 128 + 128 latents),
-# meant for a GPU.
-_PAPER = dict(z_g=128, z_l=128, steps=1_000_000, batch_size=64, lr=1e-4, checkpoint_every=10_000, log_every=500)
+# 2-core CPU; ``paper`` is the paper's network and budget ([SPLIT]: its architecture, batch 64, Adam 1e-4,
+# 1,000,000 steps, 128 + 128 latents), meant for GPUs.
+_PAPER = dict(arch="split", z_g=128, z_l=128, steps=1_000_000, batch_size=64, lr=1e-4, checkpoint_every=10_000,
+              log_every=500)
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "method": {
         "quick": dict(steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),

@@ -24,14 +24,29 @@ def to_unit(x: torch.Tensor) -> torch.Tensor:
     return x.float().div_(255) if x.dtype == torch.uint8 else x
 
 
+class SameConv2d(nn.Conv2d):
+    """Stride-1 convolution with TensorFlow's "same" padding: for an even kernel the odd row and column of
+    padding go after the image. Only that remainder is padded explicitly; the symmetric part is the convolution's
+    own, which is faster than padding everything beforehand."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel: int):
+        super().__init__(in_channels, out_channels, kernel, padding=(kernel - 1) // 2)
+        self.extra = (kernel - 1) % 2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(F.pad(x, (0, self.extra, 0, self.extra)) if self.extra else x)
+
+
 class GaussianEncoder(nn.Module):
     """Strided convolutions, then dense layers for the mean and (softplus) standard deviation of q(z | x)."""
 
-    def __init__(self, in_channels: int, widths: tuple[int, ...], latent: int, spatial: int):
+    def __init__(self, in_channels: int, widths: tuple[int, ...], latent: int, spatial: int,
+                 kernels: tuple[int, ...] | None = None):
         super().__init__()
         layers: list[nn.Module] = []
-        for width in widths:
-            layers += [nn.Conv2d(in_channels, width, 4, stride=2, padding=1), nn.ReLU()]
+        for width, kernel in zip(widths, kernels or (4,) * len(widths)):
+            # stride 2 with an even kernel: TF's "same" padding is symmetric, so the conv pads by itself
+            layers += [nn.Conv2d(in_channels, width, kernel, stride=2, padding=(kernel - 2) // 2), nn.ReLU()]
             in_channels = width
         self.trunk = nn.Sequential(*layers, nn.Flatten())
         self.head = nn.Linear(widths[-1] * spatial * spatial, 2 * latent)
@@ -42,7 +57,7 @@ class GaussianEncoder(nn.Module):
 
     def gaussian(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and standard deviation of q(z | x) from the features."""
-        mu, raw_std = self.head(features).chunk(2, dim=1)
+        mu, raw_std = self.head(features).float().chunk(2, dim=1)  # fp32 latents under bf16 autocast too
         return mu, F.softplus(raw_std) + 1e-4
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,21 +65,40 @@ class GaussianEncoder(nn.Module):
 
 
 class ConvDecoder(nn.Module):
-    """A dense layer to a small feature map, then transposed convolutions up to the image size."""
+    """A dense layer to a small feature map, then convolutions up to the image size.
 
-    def __init__(self, latent: int, widths: tuple[int, ...], out_channels: int, spatial: int):
+    ``arch="compact"``: 4x4 stride-2 transposed convolutions. ``arch="split"`` ([SPLIT]): at each stage a "same"
+    convolution (kernels 4, 4, 6) then a bilinear x2 resize, and a last 6x6 convolution to the output channels.
+    """
+
+    def __init__(self, latent: int, widths: tuple[int, ...], out_channels: int, spatial: int,
+                 arch: str = "compact"):
         super().__init__()
         self.spatial = spatial
         self.top = widths[-1]
         self.fc = nn.Linear(latent, self.top * spatial * spatial)
         channels = [*reversed(widths), out_channels]
         layers: list[nn.Module] = []
-        for c_in, c_out in zip(channels[:-1], channels[1:]):
-            layers += [nn.ReLU(), nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1)]
+        if arch == "split":
+            layers.append(nn.ReLU())
+            c_in = self.top
+            for c_out, kernel in zip(reversed(widths), _SPLIT_UP_KERNELS):
+                layers += [SameConv2d(c_in, c_out, kernel), nn.ReLU(),
+                           nn.Upsample(scale_factor=2, mode="bilinear")]  # tf.image.resize: half-pixel bilinear
+                c_in = c_out
+            layers.append(SameConv2d(c_in, out_channels, 6))
+        else:
+            for c_in, c_out in zip(channels[:-1], channels[1:]):
+                layers += [nn.ReLU(), nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(self.fc(z).view(-1, self.top, self.spatial, self.spatial))
+
+
+# [SPLIT]'s kernel sizes: encoder convolutions (stride 2), then the decoder's convolutions before each resize.
+_SPLIT_DOWN_KERNELS = (6, 6, 4)
+_SPLIT_UP_KERNELS = (4, 4, 6)
 
 
 class Posterior(NamedTuple):
@@ -100,10 +134,11 @@ class AuxVAE(nn.Module):
         spatial = height // 2 ** len(config.widths)
         self.likelihood = likelihoods.get(config.likelihood)
         out = channels * self.likelihood.params_per_channel
-        self.enc_g = GaussianEncoder(channels, config.widths, config.z_g, spatial)
-        self.enc_l = GaussianEncoder(channels, config.widths, config.z_l, spatial)
-        self.dec = ConvDecoder(config.z_g + config.z_l, config.widths, out, spatial)
-        self.aux_dec = ConvDecoder(config.z_l, config.widths, out, spatial) if config.aux else None
+        kernels = _SPLIT_DOWN_KERNELS if config.arch == "split" else None
+        self.enc_g = GaussianEncoder(channels, config.widths, config.z_g, spatial, kernels)
+        self.enc_l = GaussianEncoder(channels, config.widths, config.z_l, spatial, kernels)
+        self.dec = ConvDecoder(config.z_g + config.z_l, config.widths, out, spatial, config.arch)
+        self.aux_dec = ConvDecoder(config.z_l, config.widths, out, spatial, config.arch) if config.aux else None
 
     def transform(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """x^ = g(x): the patch shuffle or grey-scale conversion chosen in the config."""
@@ -225,7 +260,7 @@ class AuxGMVAE(AuxVAE):
 
     def prior_params(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and standard deviation of p(z_g | y) for one-hot or relaxed ``y`` of shape (B, k)."""
-        mu, raw_std = self.prior_g(y).chunk(2, dim=1)
+        mu, raw_std = self.prior_g(y).float().chunk(2, dim=1)
         return mu, F.softplus(raw_std) + 1e-4
 
     def cluster_logits(self, x: torch.Tensor) -> torch.Tensor:
@@ -243,7 +278,7 @@ class AuxGMVAE(AuxVAE):
         features = self.enc_g.features(x)
         mu_g, std_g = self.enc_g.gaussian(features)
         mu_l, std_l = self.enc_l(x if x_hat is None else x_hat)
-        logits = self.y_head(features)
+        logits = self.y_head(features).float()
         prior_mu, prior_std = self.prior_params(F.gumbel_softmax(logits, tau=self.tau))
         terms = self._reconstruction(x, x_hat, _draw(mu_g, std_g), _draw(mu_l, std_l))
         terms["kl_g"] = gaussian_kl(mu_g, std_g, prior_mu, prior_std).mean()

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from torch import nn
 from tqdm import tqdm
 
@@ -92,88 +93,189 @@ class BatchSampler:
         return self._perm[position * self.batch_size:(position + 1) * self.batch_size]
 
 
-def train_step(model: nn.Module, optimiser: torch.optim.Optimizer, images: torch.Tensor, labels: torch.Tensor,
-               index: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
-    """One optimisation step on the batch ``images[index]``; returns the loss terms as floats.
+@dataclass(frozen=True)
+class World:
+    """This process's place in a ``torchrun`` launch: rank ``rank`` of ``size`` processes, computing on ``device``."""
 
-    Raises FloatingPointError (before touching the weights) when the loss is not finite.
+    rank: int
+    size: int
+    device: torch.device
+
+
+def launch() -> tuple[int, int]:
+    """(rank, number of processes) of a ``torchrun`` launch as its environment gives them; (0, 1) otherwise."""
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def world(device: str = "auto") -> World:
+    """Rank 0 of 1 in a plain process; under ``torchrun`` (``WORLD_SIZE`` > 1) the process group is initialised here
+    the first time, with NCCL on GPUs (one per process, by ``LOCAL_RANK``) and gloo on CPUs."""
+    size = launch()[1]
+    chosen = resolve_device(device)
+    if size == 1:
+        return World(0, 1, chosen)
+    if chosen.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be cpu or cuda for a torchrun launch of {size} processes, got {chosen.type}.")
+    if chosen.type == "cuda":
+        chosen = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(chosen)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if chosen.type == "cuda" else "gloo")
+    return World(dist.get_rank(), dist.get_world_size(), chosen)
+
+
+def uses_bf16(precision: str, device: torch.device) -> bool:
+    """Whether a run at ``precision`` computes in bf16 autocast: ``auto`` means on a GPU that has bf16 units."""
+    if precision != "auto":
+        return precision == "bf16"
+    return device.type == "cuda" and torch.cuda.is_bf16_supported()
+
+
+class Objective(nn.Module):
+    """A model's loss as ``forward``, the call that DistributedDataParallel and ``torch.compile`` wrap."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        return self.model.loss(x, y, generator=generator)
+
+
+def train_step(objective: nn.Module, optimiser: torch.optim.Optimizer, images: torch.Tensor, labels: torch.Tensor,
+               index: torch.Tensor, generator: torch.Generator, bf16: bool = False) -> dict[str, torch.Tensor]:
+    """One optimisation step on the batch ``images[index]``; returns the loss terms, detached, on the device.
+
+    Nothing here waits for the device: the trainer reads the terms (and checks that the loss is finite) once
+    per log row.
     """
     index = index.to(images.device)
-    terms = model.loss(images[index], labels[index], generator=generator)
-    values = dict(zip(terms, torch.stack([t.detach().float() for t in terms.values()]).tolist()))
-    if not np.isfinite(values["loss"]):
-        raise FloatingPointError(f"the loss became {values['loss']}")
+    with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=bf16):
+        terms = objective(images[index], labels[index], generator)
     optimiser.zero_grad(set_to_none=True)
     terms["loss"].backward()
     optimiser.step()
-    return values
+    return {k: v.detach().float() for k, v in terms.items()}
+
+
+def make_optimiser(model: nn.Module, lr: float) -> torch.optim.Adam:
+    """Adam, with the fused (one kernel for all parameters) update where the device has it."""
+    device = next(model.parameters()).device
+    return torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
 
 
 def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str | os.PathLike | None = None,
           progress: bool = True) -> Run:
     """Train the model ``config`` describes on its data set's train split, or load the finished run.
 
+    Under ``torchrun`` every process calls this with the same config: each takes its 1/N share of every global
+    batch (disjoint shards of each epoch), DistributedDataParallel averages the gradients, and rank 0 alone writes
+    the checkpoints and the finished run.
+
     Args:
         config: the run (model, training and data settings).
         data: the training data, if already in memory: the train split of ``config.dataset``; it is cut to
             ``config.n_train`` here. Loaded with :func:`auxlib.data.load` when None.
         root: run cache folder (see :func:`runs_root`).
-        progress: show a tqdm progress bar with the loss terms.
+        progress: show a tqdm progress bar with the loss terms (on rank 0).
     """
     folder = runs_root(root) / config.key()
+    tc = config.train
+    place = world(tc.device)
     if (folder / RECORD).exists():
         try:
-            return load_run(folder, device=config.train.device)
+            return load_run(folder, device=str(place.device))
         except Exception as error:  # a damaged cache entry is retrained, not fatal
             _set_aside([folder / RECORD, folder / WEIGHTS], error)
     if data is None:
         data = datasets.load(config.dataset, "train")
     data = data.subset(config.n_train)
-    tc = config.train
-    device = resolve_device(tc.device)
+    device, lead = place.device, place.rank == 0
+    sampler = BatchSampler(len(data), tc.batch_size, tc.seed)
+    if sampler.batch_size % place.size:
+        raise ValueError(f"batch_size must be divisible by the {place.size} processes of this torchrun launch, got "
+                         f"{sampler.batch_size}.")
+    share = sampler.batch_size // place.size
     images = to_tensor(data.images, device)
     labels = torch.from_numpy(np.asarray(data.labels)).to(device)
 
     torch.manual_seed(tc.seed)
-    model = build(config.model).to(device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=tc.lr)
-    shuffle_rng = torch.Generator(device=device).manual_seed(tc.seed)
+    model = build(config.model).to(device, memory_format=torch.channels_last)  # faster convolutions on CPU and GPU
+    optimiser = make_optimiser(model, tc.lr)
+    if place.rank:  # rank 0 draws what a single process would; the others draw their own noise and shuffles
+        torch.manual_seed(tc.seed + 1_000_003 * place.rank)
+    shuffle_rng = torch.Generator(device=device).manual_seed(tc.seed + 1_000_003 * place.rank)
     state = {"step": 0, "history": [], "seconds": 0.0, "sums": {}, "count": 0}
     checkpoint = folder / CHECKPOINT
     if checkpoint.exists():
-        state = _resume(checkpoint, model, optimiser, shuffle_rng) or state
+        state = _resume(checkpoint, model, optimiser, shuffle_rng, place) or state
 
-    sampler = BatchSampler(len(data), tc.batch_size, tc.seed)
+    objective: nn.Module = Objective(model)
+    if place.size > 1:
+        objective = nn.parallel.DistributedDataParallel(objective, device_ids=[device] if device.type == "cuda" else None)
+        if lead:
+            print(f"torchrun: {place.size} processes x {share} images = global batch {sampler.batch_size}, "
+                  f"lr {tc.lr} (as configured, for that global batch)")
+    if tc.compile:
+        objective = torch.compile(objective)
+    bf16 = uses_bf16(tc.precision, device)
     model.train()
     start = time.perf_counter() - state["seconds"]
-    bar = tqdm(range(state["step"], tc.steps), initial=state["step"], total=tc.steps, disable=not progress,
+    bar = tqdm(range(state["step"], tc.steps), initial=state["step"], total=tc.steps, disable=not (progress and lead),
                desc=f"train {config.key()}", mininterval=2.0)
+    pending: list[torch.Tensor] = []
+    names: list[str] = []
     for step in bar:
         if hasattr(model, "set_step"):  # models with a schedule (the AuxGMVAE's temperature)
             model.set_step(step)
-        try:
-            values = train_step(model, optimiser, images, labels, sampler(step), shuffle_rng)
-        except FloatingPointError as error:
-            last = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
-            raise FloatingPointError(f"{error} at step {step + 1} of run {folder}; {last}. Lower lr (now {tc.lr}) "
-                                     "or check the data.") from None
-        for k, v in values.items():
-            state["sums"][k] = state["sums"].get(k, 0.0) + v
-        state["count"] += 1
+        index = sampler(step)[place.rank * share:(place.rank + 1) * share]
+        terms = train_step(objective, optimiser, images, labels, index, shuffle_rng, bf16)
+        names = list(terms)
+        pending.append(torch.stack(list(terms.values())))
         done = step + 1
+        at_checkpoint = done % tc.checkpoint_every == 0 and done < tc.steps
+        if done % tc.log_every == 0 or done == tc.steps or at_checkpoint:
+            _collect(pending, names, done, state, place, folder, tc.lr)
+            pending = []
         if done % tc.log_every == 0 or done == tc.steps:
             row = {"step": done, **{k: v / state["count"] for k, v in state["sums"].items()}}
             state["history"].append(row)
             state["sums"], state["count"] = {}, 0
             bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k != "step"}, refresh=False)
-        if done % tc.checkpoint_every == 0 and done < tc.steps:
+        if at_checkpoint:
             state.update(step=done, seconds=time.perf_counter() - start)
-            _save_checkpoint(checkpoint, model, optimiser, shuffle_rng, state, config)
+            _save_checkpoint(checkpoint, model, optimiser, shuffle_rng, state, config, place)
     bar.close()
     seconds = time.perf_counter() - start
-    _save_finished(folder, model, config, state["history"], seconds)
-    checkpoint.unlink(missing_ok=True)
+    if lead:
+        _save_finished(folder, model, config, state["history"], seconds)
+        checkpoint.unlink(missing_ok=True)
+    if place.size > 1:
+        dist.barrier()  # the other ranks return once the run is on disk
+    model = model.to(memory_format=torch.contiguous_format)
     return Run(config, model.eval(), state["history"], seconds, folder)
+
+
+def _collect(pending: list[torch.Tensor], names: list[str], done: int, state: dict[str, Any], place: World,
+             folder: Path, lr: float) -> None:
+    """Add the loss terms of the steps up to ``done`` to the running sums (averaged over the ranks), in one read
+    from the device; raise FloatingPointError naming the first step whose loss is not finite."""
+    rows = torch.stack(pending)
+    if place.size > 1:
+        dist.all_reduce(rows)
+        rows /= place.size
+    rows = rows.double().cpu()
+    finite = torch.isfinite(rows[:, names.index("loss")])
+    if not finite.all():
+        first = int((~finite).nonzero()[0])
+        step = done - len(rows) + first + 1
+        checkpoint = folder / CHECKPOINT
+        last = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
+        raise FloatingPointError(f"the loss became {rows[first, names.index('loss')].item()} at step {step} of run "
+                                 f"{folder}; {last}. Lower lr (now {lr}) or check the data.")
+    for name, total in zip(names, rows.sum(0).tolist()):
+        state["sums"][name] = state["sums"].get(name, 0.0) + total
+    state["count"] += len(rows)
 
 
 def train_all(configs: Sequence[RunConfig], *, workers: int = 1, root: str | os.PathLike | None = None,
@@ -183,13 +285,16 @@ def train_all(configs: Sequence[RunConfig], *, workers: int = 1, root: str | os.
     With ``workers`` > 1 each run trains in its own process with the machine's torch threads shared out between
     them: on a CPU, small models gain more from running side by side than from more threads each. Every run
     checkpoints as :func:`train` does, so an interrupted call resumes where it stopped. A progress bar counts
-    finished runs.
+    finished runs. Under ``torchrun`` the runs train one after the other, each on all the launched processes.
     """
     _positive_int("workers", workers)
+    rank, size = launch()
+    if size > 1 and workers > 1:
+        raise ValueError(f"workers must be 1 under torchrun (its {size} processes share each run), got {workers}.")
     configs, folder = list(configs), runs_root(root)
     unique = list(dict.fromkeys(configs))
     pending = [c for c in unique if not (folder / c.key() / RECORD).exists()]
-    bar = tqdm(total=len(unique), initial=len(unique) - len(pending), disable=not progress, desc="runs")
+    bar = tqdm(total=len(unique), initial=len(unique) - len(pending), disable=not progress or rank > 0, desc="runs")
     if workers == 1 or len(pending) < 2:
         for config in pending:
             train(config, root=folder, progress=progress)
@@ -218,16 +323,26 @@ def _rng_states(shuffle_rng: torch.Generator) -> dict[str, Any]:
 
 
 def _save_checkpoint(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuffle_rng: torch.Generator,
-                     state: dict[str, Any], config: RunConfig) -> None:
-    payload = {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": _rng_states(shuffle_rng),
-               "state": state, "config": config.to_dict()}
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+                     state: dict[str, Any], config: RunConfig, place: World) -> None:
+    """Rank 0 writes the weights, the optimiser, the training state and every rank's random number states."""
+    rng = [_rng_states(shuffle_rng)]
+    if place.size > 1:
+        rng = [None] * place.size
+        dist.all_gather_object(rng, _rng_states(shuffle_rng))
+    if place.rank == 0:
+        payload = {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": rng, "state": state,
+                   "config": config.to_dict()}
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
 
 
-def _resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer,
-            shuffle_rng: torch.Generator) -> dict[str, Any] | None:
-    """Restore a checkpoint into the model and optimiser; None (and a warning) if it cannot be read."""
+def _resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuffle_rng: torch.Generator,
+            place: World) -> dict[str, Any] | None:
+    """Restore a checkpoint into the model and optimiser; None (and a warning) if it cannot be read.
+
+    The random number states are restored when the checkpoint has one per rank of this launch; a run resumed on
+    a different number of processes continues with fresh ones (and says so).
+    """
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
         model.load_state_dict(payload["model"])
@@ -235,10 +350,16 @@ def _resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer,
     except Exception as error:
         _set_aside([path], error)
         return None
-    torch.set_rng_state(payload["rng"]["torch"])
-    shuffle_rng.set_state(payload["rng"]["shuffle"])
-    if "cuda" in payload["rng"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(payload["rng"]["cuda"])
+    rng = payload["rng"] if isinstance(payload["rng"], list) else [payload["rng"]]
+    if len(rng) != place.size:
+        warnings.warn(f"{path} was written by {len(rng)} processes and is resumed by {place.size}: the weights and "
+                      "the step carry over, the random draws start afresh.", stacklevel=3)
+        return payload["state"]
+    mine = rng[place.rank]
+    torch.set_rng_state(mine["torch"])
+    shuffle_rng.set_state(mine["shuffle"])
+    if "cuda" in mine and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(mine["cuda"])
     return payload["state"]
 
 

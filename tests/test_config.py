@@ -1,3 +1,4 @@
+import hashlib
 import json
 from pathlib import Path
 
@@ -22,6 +23,10 @@ from auxlib.config import AuxVAEConfig, RunConfig, TrainConfig
     (dict(unknown_knob=1), "parameters must be among"),
     (dict(z_g=0), "z_g must be a positive integer"),
     (dict(widths=[32] * 6), "widths must be at most 5 layers"),
+    (dict(arch="resnet"), "arch must be one of compact, split"),
+    (dict(arch="split", widths=[32, 64]), "widths must be 3 layers for arch 'split'"),
+    (dict(precision="fp16"), "precision must be one of auto, fp32, bf16"),
+    (dict(compile="yes"), "compile must be True or False"),
 ])
 def test_bad_parameters_raise_one_clear_value_error(params, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -39,10 +44,27 @@ def test_profile_values_are_overridden_only_by_given_parameters():
 def test_key_changes_with_what_is_learned_but_not_with_device():
     base = auxlib.experiment("method", "quick")
     assert base.key() == auxlib.experiment("method", "quick").key()
-    assert base.key() == auxlib.experiment("method", "quick", device="cpu", checkpoint_every=3).key()
+    assert base.key() == auxlib.experiment("method", "quick", device="cpu", checkpoint_every=3, precision="bf16",
+                                           compile=True).key()
+    assert base.key() != auxlib.experiment("method", "quick", arch="split").key()
     assert base.key() != auxlib.experiment("method", "quick", beta=2.0).key()
     assert base.key() != auxlib.experiment("method", "quick", seed=1).key()
     assert base.key() != auxlib.experiment("method", "quick", dataset="synth-svhn").key()
+
+
+def test_runs_cached_before_the_arch_field_keep_their_key():
+    # The key of the default network is the hash of its config without "arch", as it was before the field existed.
+    cfg = auxlib.experiment("method", "quick")
+    described = cfg.to_dict()
+    del described["model"]["arch"]
+    described["train"] = {k: v for k, v in described["train"].items() if k not in config._NOT_IN_KEY}
+    old = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
+    assert cfg.key() == old
+
+
+def test_paper_profile_is_the_split_network():
+    for chapter in ("method", "exp1", "exp2", "placement"):
+        assert auxlib.experiment(chapter, "paper").model.arch == "split"
 
 
 def test_round_trip_through_dict():

@@ -150,3 +150,37 @@ def test_gmvae_temperature_is_constant_or_annealed():
 def test_gmvae_config_rejects_bad_values(changes, message):
     with pytest.raises(ValueError, match=message):
         AuxGMVAEConfig(**changes)
+
+
+def test_split_preset_is_the_reference_network_with_its_parameter_count():
+    cfg = AuxVAEConfig(arch="split", z_g=128, z_l=128, likelihood="logistic")
+    model = models.build(cfg)
+    assert models.count_parameters(model) == 3_204_748
+    kernels = [m.kernel_size[0] for m in model.enc_g.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert kernels == [6, 6, 4]
+    kernels = [m.kernel_size[0] for m in model.dec.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert kernels == [4, 4, 6, 6] and model.dec.net[-1].out_channels == 6
+    x = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+    assert model.decode(*model.encode(x)[::2]).shape == (2, 3, 32, 32)
+
+
+def test_same_padding_puts_the_odd_pixel_after_the_image():
+    # TensorFlow's "same", stride 1: a 4x4 kernel sees one pixel before and two after; a 6x6 kernel two and three.
+    for kernel, before in ((4, 1), (6, 2)):
+        conv = models.SameConv2d(1, 1, kernel)
+        with torch.no_grad():
+            conv.weight.zero_()
+            conv.weight[0, 0, 0, 0] = 1.0  # the top-left tap reads the input `before` pixels up and to the left
+            conv.bias.zero_()
+        image = torch.arange(1.0, 65.0).view(1, 1, 8, 8)
+        out = conv(image)
+        assert out.shape == image.shape
+        assert torch.equal(out[0, 0, before:, before:], image[0, 0, :8 - before, :8 - before])
+        assert out[0, 0, :before].abs().sum() == 0
+
+
+def test_split_decoder_resizes_like_tensorflow_bilinear():
+    # tf.image.resize(bilinear, half-pixel centres) doubles [0, 1] to [0, 0.25, 0.75, 1].
+    up = next(m for m in models.ConvDecoder(4, (8, 8, 8), 6, 4, arch="split").net if isinstance(m, torch.nn.Upsample))
+    out = up(torch.tensor([[[[0.0, 1.0]]]]).expand(1, 1, 2, 2))
+    assert torch.allclose(out[0, 0, 0], torch.tensor([0.0, 0.25, 0.75, 1.0]))
