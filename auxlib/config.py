@@ -165,7 +165,7 @@ def _max_depth(height: int, width: int) -> int:
 class TrainConfig:
     """How to train: steps, batch, optimiser, seed, and where checkpoints fall.
 
-    ``device``, ``precision`` (``auto``: bf16 autocast on a GPU that computes bf16, fp32 elsewhere), ``compile``
+    ``device``, ``precision`` (``auto``: bf16 autocast where the hardware has bf16 units, fp32 elsewhere), ``compile``
     (``torch.compile`` the loss; its first steps pay the compilation) and ``checkpoint_every`` change how a run is
     computed, not what it learns, so they are left out of the run's key (a run trained on a GPU is found again by a
     notebook on a CPU). ``batch_size`` is the global batch: under ``torchrun`` each of N processes takes 1/N of it.

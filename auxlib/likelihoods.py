@@ -109,43 +109,43 @@ def _logistic_nll(mu: torch.Tensor, log_scale: torch.Tensor, x: torch.Tensor) ->
     return -log_prob
 
 
-def _log_sigmoid(t: torch.Tensor) -> torch.Tensor:
-    # min(t, 0) - log(1 + e^-|t|): exp and log are vectorised on the CPU, log1p and softplus are not
-    return t.clamp(max=0) - torch.log(1 + torch.exp(-t.abs()))
-
-
 class _LogisticNLL(torch.autograd.Function):
-    """:func:`_logistic_nll` with its gradient worked out in the forward pass.
+    """:func:`_logistic_nll` with its gradient worked out in the forward pass, in about half the operations.
 
-    The three cases (first level, last level, interior bin with the density fallback) are blended with 0/1 masks
-    rather than ``where`` so that every operation is a vectorised elementwise one, and backward is two products.
+    The first and last levels are folded into the interior formula log(sigmoid(a) - sigmoid(b)) by setting
+    sigmoid(a) = 1 on the last level and sigmoid(b) = 0 on the first; where that mass underflows, log p is a on the
+    first level, -b on the last (both exact to within 1e-5 nats there) and the density fallback in between. The
+    cases are blended with 0/1 masks, since ``where`` is slow on the CPU, and backward is two products.
     """
 
     @staticmethod
     def forward(ctx, mu: torch.Tensor, log_scale: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         clamped = log_scale.clamp(min=_MIN_LOG_SCALE)
         inv_scale = torch.exp(-clamped)
-        centred = x - mu
-        a = inv_scale * (centred + _HALF_BIN)
-        b = inv_scale * (centred - _HALF_BIN)
-        m = inv_scale * centred
-        sig_a, sig_b, sig_m = torch.sigmoid(a), torch.sigmoid(b), torch.sigmoid(m)
-        low = (x < -_EDGE).float()
-        high = (x > _EDGE).float()
+        m = inv_scale * (x - mu)
+        half = inv_scale * _HALF_BIN
+        a, b = m + half, m - half
+        low = (x < -_EDGE).to(x.dtype)
+        high = (x > _EDGE).to(x.dtype)
+        sig_a = torch.maximum(torch.sigmoid(a), high)  # 1 on the last level: its bin takes the upper tail
+        sig_b = torch.sigmoid(b) * (1 - low)  # 0 on the first level: its bin takes the lower tail
         delta = sig_a - sig_b
-        ok = (delta > 1e-5).float() * (1 - low - high)  # interior bins with enough mass for log(delta)
-        fallback = 1 - low - high - ok
-        log_pdf = m - clamped - 2 * (m.clamp(min=0) - _log_sigmoid(m.abs())) - _LOG_BIN
-        log_prob = (low * _log_sigmoid(a) + high * _log_sigmoid(-b) + ok * torch.log(delta.clamp(min=1e-12))
-                    + fallback * log_pdf)
+        ok = (delta > 1e-5).to(x.dtype)
+        middle = 1 - low - high
+        sig_m = torch.sigmoid(m)
+        # log density at the bin centre times the bin width: m - log s - 2 softplus(m) - log 127.5
+        softplus_m = m.clamp(min=0) + torch.log(1 + torch.exp(-m.abs()))  # exp and log vectorise, log1p does not
+        fallback = low * a - high * b + middle * (m - clamped - 2 * softplus_m - _LOG_BIN)
+        log_prob = fallback + ok * (torch.log(delta.clamp(min=1e-12)) - fallback)
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            # d log p / d(a, b, m) per case, then the chain rule through a, b, m = (x - mu +- h, 0) / scale
-            safe_delta = delta.clamp(min=1e-12)
-            d_a = low * (1 - sig_a) + ok * sig_a * (1 - sig_a) / safe_delta
-            d_b = -high * sig_b - ok * sig_b * (1 - sig_b) / safe_delta
-            d_m = fallback * (1 - 2 * sig_m)
+            # d log p / d(a, b, m) per case, then the chain rule through (a, b, m) = (x - mu +- h, x - mu) / scale
+            rest = 1 - ok
+            scaled = ok / delta.clamp(min=1e-12)
+            d_a = scaled * sig_a * (1 - sig_a) + rest * low
+            d_b = -scaled * sig_b * (1 - sig_b) - rest * high
+            d_m = rest * middle * (1 - 2 * sig_m)
             grad_mu = inv_scale * (d_a + d_b + d_m)  # of -log p
-            grad_log_scale = (a * d_a + b * d_b + m * d_m + fallback) * (log_scale > _MIN_LOG_SCALE)
+            grad_log_scale = (a * d_a + b * d_b + m * d_m + rest * middle) * (log_scale > _MIN_LOG_SCALE)
             ctx.save_for_backward(grad_mu, grad_log_scale)
         return -log_prob
 

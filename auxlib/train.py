@@ -66,9 +66,11 @@ def runs_root(root: str | os.PathLike | None = None) -> Path:
     return Path(os.environ.get("AUXLIB_RUNS", Path.home() / ".cache" / "auxlib" / "runs"))
 
 
-def to_tensor(images: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
-    """NHWC uint8 array to a contiguous NCHW uint8 tensor on ``device``."""
-    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous().to(device)
+def to_tensor(images: np.ndarray, device: torch.device | str = "cpu", channels_last: bool = False) -> torch.Tensor:
+    """NHWC uint8 array to an NCHW uint8 tensor on ``device``: contiguous, or in channels_last memory order (the
+    array's own, so no copy), which keeps a training batch in the layout the model's convolutions run in."""
+    tensor = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
+    return tensor.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format).to(device)
 
 
 class BatchSampler:
@@ -125,10 +127,13 @@ def world(device: str = "auto") -> World:
 
 
 def uses_bf16(precision: str, device: torch.device) -> bool:
-    """Whether a run at ``precision`` computes in bf16 autocast: ``auto`` means on a GPU that has bf16 units."""
+    """Whether a run at ``precision`` computes in bf16 autocast. ``auto`` means where the hardware has bf16 units:
+    a CUDA GPU that supports bf16, or a CPU with AVX512-BF16 or AMX (elsewhere bf16 is emulated, and slower)."""
     if precision != "auto":
         return precision == "bf16"
-    return device.type == "cuda" and torch.cuda.is_bf16_supported()
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
 class Objective(nn.Module):
@@ -196,7 +201,7 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
         raise ValueError(f"batch_size must be divisible by the {place.size} processes of this torchrun launch, got "
                          f"{sampler.batch_size}.")
     share = sampler.batch_size // place.size
-    images = to_tensor(data.images, device)
+    images = to_tensor(data.images, device, channels_last=True)
     labels = torch.from_numpy(np.asarray(data.labels)).to(device)
 
     torch.manual_seed(tc.seed)
