@@ -2,7 +2,7 @@
 # make test       the whole test suite (what CI runs)
 # make reproduce  re-execute every chapter in place at PROFILE (quick | standard | paper), then build
 # make timings    time every chapter at PROFILE on an empty run cache (the results page shows it)
-# make benchmark  training throughput of the pipeline against its ceiling and a naive DataLoader
+# make benchmark  training throughput of auxlib's step against a naive eager port, both architectures
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -56,7 +56,8 @@ timings: install data
 	$(BIN)/python -m auxlib time-chapters --profile $(PROFILE)
 
 benchmark: install data
-	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/throughput.py --arch compact
+	$(BIN)/python benchmarks/throughput.py --arch split
 
 clean:
 	rm -rf _build

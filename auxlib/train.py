@@ -217,7 +217,8 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
 
     objective: nn.Module = Objective(model)
     if place.size > 1:
-        objective = nn.parallel.DistributedDataParallel(objective, device_ids=[device] if device.type == "cuda" else None)
+        ids = [device] if device.type == "cuda" else None
+        objective = nn.parallel.DistributedDataParallel(objective, device_ids=ids)
         if lead:
             print(f"torchrun: {place.size} processes x {share} images = global batch {sampler.batch_size}, "
                   f"lr {tc.lr} (as configured, for that global batch)")
