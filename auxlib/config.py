@@ -23,6 +23,8 @@ DATASETS: dict[str, tuple[int, int, int]] = {
     "svhn": (3, 32, 32),
     "synth-svhn": (3, 32, 32),
 }
+#: Data sets with an extra training split besides train and test.
+EXTRA_SPLIT = ("svhn", "synth-svhn")
 LIKELIHOODS = ("bernoulli", "gaussian", "logistic")
 #: Network families: ``compact`` (4x4 stride-2 convolutions down, transposed convolutions up; sized for a CPU) and
 #: ``split``, the [SPLIT] reference network (kernels 6/6/4 down, resize-then-convolve up, TF "same" padding).
@@ -194,21 +196,26 @@ class TrainConfig:
 
 
 _NOT_IN_KEY = {"device", "precision", "compile", "checkpoint_every"}
-# Model fields added after runs were first cached: left out of the key at their default so those runs keep their name.
-_KEY_ONLY_IF_SET = {"arch": "compact"}
+# Fields added after runs were first cached: left out of the key at their default so those runs keep their name.
+_KEY_ONLY_IF_SET = {"arch": "compact", "extra": False}
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One training run: a model, trained on a data set's train split (or ``n_train`` images drawn from it)."""
+    """One training run: a model, trained on a data set's train split (or ``n_train`` images drawn from it), with
+    its extra split appended when ``extra`` (the paper trains on SVHN train + extra)."""
 
     dataset: str
     model: AuxVAEConfig | AuxGMVAEConfig | ClassifierConfig
     train: TrainConfig = field(default_factory=TrainConfig)
     n_train: int | None = None
+    extra: bool = False
 
     def __post_init__(self) -> None:
         _require(self.dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}", self.dataset)
+        _require(isinstance(self.extra, bool), "extra", "True or False", self.extra)
+        _require(not self.extra or self.dataset in EXTRA_SPLIT, "extra",
+                 f"False for {self.dataset}, which has no extra split", self.extra)
         _require(self.n_train is None or (_is_int(self.n_train) and self.n_train > 0), "n_train",
                  "None (the whole split) or a positive integer", self.n_train)
         _require(tuple(self.model.image_shape) == DATASETS[self.dataset], "model.image_shape",
@@ -224,7 +231,9 @@ class RunConfig:
         """Hash of everything that changes what is learned: the name of this run in the run cache."""
         described = self.to_dict()
         described["train"] = {k: v for k, v in described["train"].items() if k not in _NOT_IN_KEY}
-        described["model"] = {k: v for k, v in described["model"].items() if _KEY_ONLY_IF_SET.get(k, ...) != v}
+        for part in (described, described["model"]):
+            for name in [k for k, v in part.items() if _KEY_ONLY_IF_SET.get(k, ...) == v]:
+                del part[name]
         text = json.dumps(described, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -233,7 +242,7 @@ class RunConfig:
         """Inverse of :meth:`to_dict`."""
         model_cls = MODEL_CONFIGS[data["model_type"]]
         return cls(dataset=data["dataset"], model=model_cls(**data["model"]), train=TrainConfig(**data["train"]),
-                   n_train=data["n_train"])
+                   n_train=data["n_train"], extra=data.get("extra", False))
 
 
 MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "AuxGMVAEConfig": AuxGMVAEConfig,
@@ -242,9 +251,9 @@ MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "AuxGMVAEConfig"
 # Profiles: what each chapter runs at each budget. Keys are fields of the model config, of TrainConfig, or
 # ``n_train``. ``quick`` exists for tests (seconds); ``standard`` is what the committed book shows, sized for a
 # 2-core CPU; ``paper`` is the paper's network and budget ([SPLIT]: its architecture, batch 64, Adam 1e-4,
-# 1,000,000 steps, 128 + 128 latents), meant for GPUs.
-_PAPER = dict(arch="split", z_g=128, z_l=128, steps=1_000_000, batch_size=64, lr=1e-4, checkpoint_every=10_000,
-              log_every=500)
+# 1,000,000 steps, 128 + 128 latents, train + extra where the data set has an extra split), meant for GPUs.
+_PAPER = dict(arch="split", extra=True, z_g=128, z_l=128, steps=1_000_000, batch_size=64, lr=1e-4,
+              checkpoint_every=10_000, log_every=500)
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "method": {
         "quick": dict(steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),
@@ -325,14 +334,17 @@ def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10"
     _require(profile in PROFILE_NAMES, "profile", f"one of {', '.join(PROFILE_NAMES)}", profile)
     _require(dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}", dataset)
     values = dict(PROFILES[chapter][profile])
+    if dataset not in EXTRA_SPLIT:
+        values.pop("extra", None)  # a profile's "train + extra" means the train split where there is no extra
     values.update({k: v for k, v in params.items() if v is not None})
     model_fields = {f.name for f in dataclasses.fields(model)}
-    unknown = set(values) - model_fields - _TRAIN_FIELDS - {"n_train"}
-    _require(not unknown, "parameters", f"among {', '.join(sorted(model_fields | _TRAIN_FIELDS))}",
+    unknown = set(values) - model_fields - _TRAIN_FIELDS - {"n_train", "extra"}
+    _require(not unknown, "parameters", f"among {', '.join(sorted(model_fields | _TRAIN_FIELDS | {'n_train', 'extra'}))}",
              sorted(unknown))
     model_cfg = model(image_shape=DATASETS[dataset], **{k: v for k, v in values.items() if k in model_fields})
     train_cfg = TrainConfig(**{k: v for k, v in values.items() if k in _TRAIN_FIELDS})
-    return RunConfig(dataset=dataset, model=model_cfg, train=train_cfg, n_train=values.get("n_train"))
+    return RunConfig(dataset=dataset, model=model_cfg, train=train_cfg, n_train=values.get("n_train"),
+                     extra=values.get("extra", False))
 
 
 def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str, Any]:

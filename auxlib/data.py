@@ -21,14 +21,13 @@ from typing import NamedTuple
 import numpy as np
 from tqdm import tqdm
 
-from .config import DATASETS
+from .config import DATASETS, EXTRA_SPLIT
 from .io import atomic_path
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 #: How pages name each data set, so that a reader always knows which data a figure shows.
 NAMES = {"cifar10": "CIFAR-10", "svhn": "SVHN", "synth-svhn": "synth-svhn (the synthetic stand-in for SVHN)"}
-SPLITS = {"cifar10": ("train", "test"), "svhn": ("train", "test", "extra"),
-          "synth-svhn": ("train", "test", "extra")}
+SPLITS = {name: ("train", "test", "extra") if name in EXTRA_SPLIT else ("train", "test") for name in DATASETS}
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -90,6 +89,19 @@ def load(name: str, split: str = "train", root: str | os.PathLike | None = None)
     with np.load(path) as npz:
         factors = {k[len("factor_"):]: npz[k] for k in npz.files if k.startswith("factor_")}
         return ImageSet(npz["images"], npz["labels"].astype(np.int64), factors or None)
+
+
+def load_training(name: str, extra: bool = False, root: str | os.PathLike | None = None) -> ImageSet:
+    """The images a model trains on: the train split, followed by the extra split when ``extra`` (SVHN's 531,131
+    extra digits, which the paper adds)."""
+    train = load(name, "train", root)
+    if not extra:
+        return train
+    more = load(name, "extra", root)
+    factors = None if train.factors is None else {k: np.concatenate([v, more.factors[k]])
+                                                  for k, v in train.factors.items()}
+    return ImageSet(np.concatenate([train.images, more.images]), np.concatenate([train.labels, more.labels]),
+                    factors)
 
 
 def save(data: ImageSet, path: Path) -> None:

@@ -179,8 +179,9 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
 
     Args:
         config: the run (model, training and data settings).
-        data: the training data, if already in memory: the train split of ``config.dataset``; it is cut to
-            ``config.n_train`` here. Loaded with :func:`auxlib.data.load` when None.
+        data: the training data, if already in memory: the train split of ``config.dataset`` (and its extra
+            split after it when ``config.extra``); it is cut to ``config.n_train`` here. Loaded with
+            :func:`auxlib.data.load_training` when None.
         root: run cache folder (see :func:`runs_root`).
         progress: show a tqdm progress bar with the loss terms (on rank 0).
     """
@@ -193,7 +194,7 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
         except Exception as error:  # a damaged cache entry is retrained, not fatal
             _set_aside([folder / RECORD, folder / WEIGHTS], error)
     if data is None:
-        data = datasets.load(config.dataset, "train")
+        data = datasets.load_training(config.dataset, config.extra)
     data = data.subset(config.n_train)
     device, lead = place.device, place.rank == 0
     sampler = BatchSampler(len(data), tc.batch_size, tc.seed)

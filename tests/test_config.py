@@ -27,6 +27,7 @@ from auxlib.config import AuxVAEConfig, RunConfig, TrainConfig
     (dict(arch="split", widths=[32, 64]), "widths must be 3 layers for arch 'split'"),
     (dict(precision="fp16"), "precision must be one of auto, fp32, bf16"),
     (dict(compile="yes"), "compile must be True or False"),
+    (dict(extra=True), "extra must be False for cifar10, which has no extra split"),
 ])
 def test_bad_parameters_raise_one_clear_value_error(params, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -52,19 +53,24 @@ def test_key_changes_with_what_is_learned_but_not_with_device():
     assert base.key() != auxlib.experiment("method", "quick", dataset="synth-svhn").key()
 
 
-def test_runs_cached_before_the_arch_field_keep_their_key():
-    # The key of the default network is the hash of its config without "arch", as it was before the field existed.
+def test_runs_cached_before_the_arch_and_extra_fields_keep_their_key():
+    # The key at their defaults is the hash of the config without them, as it was before the fields existed.
     cfg = auxlib.experiment("method", "quick")
     described = cfg.to_dict()
-    del described["model"]["arch"]
+    del described["model"]["arch"], described["extra"]
     described["train"] = {k: v for k, v in described["train"].items() if k not in config._NOT_IN_KEY}
     old = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
     assert cfg.key() == old
 
 
-def test_paper_profile_is_the_split_network():
+def test_paper_profile_is_the_split_network_on_train_and_extra():
     for chapter in ("method", "exp1", "exp2", "placement"):
         assert auxlib.experiment(chapter, "paper").model.arch == "split"
+        assert auxlib.experiment(chapter, "paper", dataset="svhn").extra
+        assert not auxlib.experiment(chapter, "paper", dataset="cifar10").extra  # it has no extra split
+    assert not auxlib.experiment("exp1", "paper", dataset="svhn", extra=False).extra
+    cfg = auxlib.experiment("exp1", "paper", dataset="svhn")
+    assert RunConfig.from_dict(cfg.to_dict()) == cfg
 
 
 def test_round_trip_through_dict():

@@ -36,6 +36,18 @@ def test_cache_round_trip_with_factors(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["test.npz"]
 
 
+def test_training_images_are_train_then_extra_when_asked(tmp_path):
+    def split(n, first):
+        return data.ImageSet(np.full((n, 32, 32, 3), first, np.uint8), np.arange(n) % 10, {"font": np.full(n, first)})
+
+    data.save(split(5, 1), data.cache_path("synth-svhn", "train", tmp_path))
+    data.save(split(3, 2), data.cache_path("synth-svhn", "extra", tmp_path))
+    assert len(data.load_training("synth-svhn", root=tmp_path)) == 5
+    both = data.load_training("synth-svhn", extra=True, root=tmp_path)
+    assert both.images[:, 0, 0, 0].tolist() == [1] * 5 + [2] * 3
+    assert both.labels.tolist() == [0, 1, 2, 3, 4, 0, 1, 2] and both.factors["font"].tolist() == [1] * 5 + [2] * 3
+
+
 def test_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
     def crash_midway(f, **arrays):
         f.write(b"half an npz")

@@ -34,6 +34,25 @@ def test_training_lowers_the_loss_and_stores_the_run(tiny_images, tmp_path):
     assert record["config"]["train"]["steps"] == 40 and record["seconds"] > 0
 
 
+def test_extra_split_is_trained_on_after_the_train_split(tiny_images, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUXLIB_DATA", str(tmp_path / "data"))
+    data.save(tiny_images, data.cache_path("synth-svhn", "train"))
+    data.save(data.ImageSet(tiny_images.images[:32], tiny_images.labels[:32]), data.cache_path("synth-svhn", "extra"))
+    sizes = []
+    monkeypatch.setattr(train, "BatchSampler", lambda n, *args: _Recording(sizes, n, *args))
+    for extra in (False, True):
+        train.train(small_config(dataset="synth-svhn", extra=extra, steps=2), root=tmp_path / "runs", progress=False)
+    assert sizes == [64, 96]
+
+
+class _Recording(train.BatchSampler):
+    """A batch sampler that notes the size of the training set it draws from."""
+
+    def __init__(self, sizes, n, *args):
+        sizes.append(n)
+        super().__init__(n, *args)
+
+
 def test_finished_run_is_loaded_not_retrained(tiny_images, tmp_path, monkeypatch):
     cfg = small_config()
     first = train.train(cfg, tiny_images, root=tmp_path, progress=False)
