@@ -338,9 +338,9 @@ def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10"
         values.pop("extra", None)  # a profile's "train + extra" means the train split where there is no extra
     values.update({k: v for k, v in params.items() if v is not None})
     model_fields = {f.name for f in dataclasses.fields(model)}
-    unknown = set(values) - model_fields - _TRAIN_FIELDS - {"n_train", "extra"}
-    _require(not unknown, "parameters", f"among {', '.join(sorted(model_fields | _TRAIN_FIELDS | {'n_train', 'extra'}))}",
-             sorted(unknown))
+    known = model_fields | _TRAIN_FIELDS | {"n_train", "extra"}
+    unknown = set(values) - known
+    _require(not unknown, "parameters", f"among {', '.join(sorted(known))}", sorted(unknown))
     model_cfg = model(image_shape=DATASETS[dataset], **{k: v for k, v in values.items() if k in model_fields})
     train_cfg = TrainConfig(**{k: v for k, v in values.items() if k in _TRAIN_FIELDS})
     return RunConfig(dataset=dataset, model=model_cfg, train=train_cfg, n_train=values.get("n_train"),
