@@ -228,3 +228,10 @@ def test_train_command_trains_a_config_file_into_the_run_cache(tiny_images, tmp_
     (tmp_path / "bad.json").write_text(json.dumps({"steps": 3}))
     with pytest.raises(SystemExit, match="^--config must name a JSON file"):
         main(["train", "--config", str(tmp_path / "bad.json")])
+
+
+def test_compiled_training_follows_the_eager_loss(tiny_images, tmp_path):
+    eager = train.train(small_config(steps=8, precision="fp32"), tiny_images, root=tmp_path / "a", progress=False)
+    compiled = train.train(small_config(steps=8, precision="fp32", compile=True), tiny_images, root=tmp_path / "b",
+                           progress=False)
+    assert [r["loss"] for r in compiled.history] == pytest.approx([r["loss"] for r in eager.history], rel=1e-3)
