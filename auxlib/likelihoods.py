@@ -117,10 +117,11 @@ class _LogisticNLL(torch.autograd.Function):
     forward pass, in about half the operations.
 
     The first and last levels are folded into the interior formula log(sigmoid(a) - sigmoid(b)) by setting
-    sigmoid(a) = 1 on the last level and sigmoid(b) = 0 on the first; where that mass underflows, log p is a on the
-    first level, -b on the last (both exact to within 1e-5 nats there) and the density fallback in between. The
-    cases are blended with 0/1 masks, since ``where`` is slow on the CPU; the work runs on contiguous copies, as
-    elementwise loops over a channel slice of a channels_last tensor do not vectorise; backward is one product.
+    sigmoid(a) = 1 on the last level and sigmoid(b) = 0 on the first. The few bins whose mass underflows (a few
+    in ten thousand once training has begun) are gathered and fixed up on their own: log p is a on the first
+    level, -b on the last (both exact to within 1e-5 nats there) and the density at the bin centre in between.
+    The work runs on contiguous copies, as elementwise loops over a channel slice of a channels_last tensor do not
+    vectorise; backward is one product.
     """
 
     @staticmethod
@@ -136,28 +137,35 @@ class _LogisticNLL(torch.autograd.Function):
         high = (x > _EDGE).to(x.dtype)
         sig_a = torch.maximum(torch.sigmoid(a), high)  # 1 on the last level: its bin takes the upper tail
         sig_b = torch.sigmoid(b).mul_(1 - low)  # 0 on the first level: its bin takes the lower tail
-        delta = sig_a - sig_b
-        ok = (delta > 1e-5).to(x.dtype)
-        middle = 1 - low - high
-        # log density at the bin centre times the bin width: log sigmoid(m) + log sigmoid(-m) - log s - log 127.5,
-        # through sigmoid(|m|) >= 1/2, which cannot underflow (and sigmoid is vectorised here, log1p is not)
-        t = m.abs()
-        log_pdf = torch.sigmoid(t).log_().mul_(2).sub_(t).sub_(clamped).sub_(_LOG_BIN)
-        fallback = (low * a).sub_(high * b).add_(log_pdf.mul_(middle))
-        log_prob = torch.log(delta.clamp(min=1e-12)).sub_(fallback).mul_(ok).add_(fallback)
+        delta = (sig_a - sig_b).clamp_(min=1e-12)
+        log_prob = torch.log(delta)
+        rare = (delta <= 1e-5).view(-1).nonzero().squeeze(1)
+        if len(rare):
+            ra, rb, rm, r_low, r_high = (t.view(-1)[rare] for t in (a, b, m, low, high))
+            r_middle = 1 - r_low - r_high
+            # log density at the bin centre times the bin width: log sigmoid(m) + log sigmoid(-m) - log s
+            # - log 127.5, through sigmoid(|m|) >= 1/2, which cannot underflow
+            t = rm.abs()
+            log_pdf = torch.sigmoid(t).log_().mul_(2).sub_(t).sub_(clamped.view(-1)[rare]).sub_(_LOG_BIN)
+            log_prob.view(-1)[rare] = r_low * ra - r_high * rb + r_middle * log_pdf
         if ctx.needs_input_grad[0]:
             # d log p / d(a, b, m) per case, then the chain rule through (a, b, m) = (x - mu +- h, x - mu) / scale
-            rest = 1 - ok
-            scaled = ok / delta.clamp_(min=1e-12)
-            d_a = (1 - sig_a).mul_(sig_a).mul_(scaled).add_(rest * low)
-            d_b = (1 - sig_b).mul_(sig_b).mul_(scaled).add_(rest * high).neg_()
-            rest.mul_(middle)  # now: the interior bins that take the density fallback
-            d_m = torch.sigmoid(m).mul_(-2).add_(1).mul_(rest)
+            scaled = delta.reciprocal_()
+            d_a = (1 - sig_a).mul_(sig_a).mul_(scaled)
+            d_b = (1 - sig_b).mul_(sig_b).mul_(scaled).neg_()
+            d_log_scale = (a * d_a).add_(b * d_b)
+            if len(rare):
+                d_m = (1 - 2 * torch.sigmoid(rm)) * r_middle
+                d_a.view(-1)[rare] = r_low
+                d_b.view(-1)[rare] = -r_high
+                d_log_scale.view(-1)[rare] = ra * r_low - rb * r_high + rm * d_m + r_middle
+            d_mu = d_a + d_b
+            if len(rare):
+                d_mu.view(-1)[rare] += d_m
             grad = torch.empty_like(params)  # of -log p, for (mu, log-scale)
             grad_mu, grad_log_scale = grad.chunk(2, dim=1)
-            torch.mul(d_a + d_b + d_m, inv_scale, out=grad_mu)
-            torch.mul(a.mul_(d_a).add_(b.mul_(d_b)).add_(m.mul_(d_m)).add_(rest),
-                      (log_scale > _MIN_LOG_SCALE).to(x.dtype), out=grad_log_scale)
+            torch.mul(d_mu, inv_scale, out=grad_mu)
+            torch.mul(d_log_scale, (log_scale > _MIN_LOG_SCALE).to(x.dtype), out=grad_log_scale)
             ctx.save_for_backward(grad)
         return log_prob.neg_()
 
