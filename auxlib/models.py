@@ -77,7 +77,6 @@ class ConvDecoder(nn.Module):
         self.spatial = spatial
         self.top = widths[-1]
         self.fc = nn.Linear(latent, self.top * spatial * spatial)
-        channels = [*reversed(widths), out_channels]
         layers: list[nn.Module] = []
         if arch == "split":
             layers.append(nn.ReLU())
@@ -88,6 +87,7 @@ class ConvDecoder(nn.Module):
                 c_in = c_out
             layers.append(SameConv2d(c_in, out_channels, 6))
         else:
+            channels = [*reversed(widths), out_channels]
             for c_in, c_out in zip(channels[:-1], channels[1:]):
                 layers += [nn.ReLU(), nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1)]
         self.net = nn.Sequential(*layers)

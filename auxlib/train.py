@@ -240,11 +240,12 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
         names = list(terms)
         pending.append(torch.stack(list(terms.values())))
         done = step + 1
+        at_row = done % tc.log_every == 0 or done == tc.steps
         at_checkpoint = done % tc.checkpoint_every == 0 and done < tc.steps
-        if done % tc.log_every == 0 or done == tc.steps or at_checkpoint:
+        if at_row or at_checkpoint:
             _collect(pending, names, done, state, place, folder, tc.lr)
             pending = []
-        if done % tc.log_every == 0 or done == tc.steps:
+        if at_row:
             row = {"step": done, **{k: v / state["count"] for k, v in state["sums"].items()}}
             state["history"].append(row)
             state["sums"], state["count"] = {}, 0
