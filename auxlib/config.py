@@ -30,6 +30,12 @@ LIKELIHOODS = ("bernoulli", "gaussian", "logistic")
 #: ``split``, the [SPLIT] reference network (kernels 6/6/4 down, resize-then-convolve up, TF "same" padding).
 ARCHS = ("compact", "split")
 TRANSFORMS = ("shuffle", "grayscale")
+#: q(y, z_g | x) of the AuxGMVAE: ``factorised`` q(y | x) q(z_g | x), or ``joint`` q(y | x) q(z_g | x, y), where
+#: the relaxed sample of y shifts the mean and scale of z_g (the paper's joint posterior, as [SPLIT] builds it).
+POSTERIORS = ("factorised", "joint")
+#: The AuxGMVAE's layers between the z_g encoder's convolutions and the heads of z_g and y: ``compact`` (the
+#: heads read the features directly) or ``split``, [SPLIT]'s branch (more convolutions, dropout, a dense layer).
+BRANCHES = ("compact", "split")
 PROFILE_NAMES = ("quick", "standard", "paper")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -56,9 +62,15 @@ def _positive_int(name: str, value: Any) -> None:
 class AuxVAEConfig:
     """The VAE with an auxiliary generative task (SPEC section 2).
 
-    ``aux=False`` gives the baseline of the same network without the auxiliary task: no auxiliary decoder, and
-    both encoders read the original image, so the latent is a plain VAE latent split into two halves. ``arch``
-    picks the network family (:data:`ARCHS`); ``widths`` are its channel widths, one per stride-2 stage.
+    Fields: ``z_g`` and ``z_l`` are the sizes of the two latent parts; ``widths`` the channel widths, one per
+    stride-2 stage, of the family ``arch`` (:data:`ARCHS`); ``likelihood`` the pixel likelihood of both decoders
+    (:data:`LIKELIHOODS`); ``aux_components`` the number of components of a mixture of discretised logistics
+    (one mixture weight per pixel, PixelCNN++'s mixture without its channel coupling) for the auxiliary decoder
+    p^(x^ | z_l) alone, 1 for the plain ``likelihood`` (the paper's), more only with ``logistic``; ``transform``
+    the g of x^ = g(x) and ``patch_size`` its patch side n in pixels; ``aux=False`` gives the baseline of the
+    same network without the auxiliary task (no auxiliary decoder, both encoders read x, so the latent is a
+    plain VAE latent in two halves); ``beta`` weights the KL terms of z_g and z_l; ``warmup_steps`` ramps the
+    KL weights linearly from 0 to their value over that many training steps (0: no warm-up, the paper's).
     """
 
     image_shape: tuple[int, int, int] = (3, 32, 32)
@@ -71,6 +83,8 @@ class AuxVAEConfig:
     patch_size: int = 4
     aux: bool = True
     beta: float = 1.0
+    aux_components: int = 1
+    warmup_steps: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_shape", tuple(self.image_shape))
@@ -86,16 +100,23 @@ class AuxVAEConfig:
         _require(_is_number(self.beta) and self.beta >= 0, "beta", "a number >= 0", self.beta)
         object.__setattr__(self, "beta", float(self.beta))  # beta=1 and beta=1.0 name the same cached run
         check_patch_size("patch_size", self.patch_size, self.image_shape)
+        _positive_int("aux_components", self.aux_components)
+        _require(self.aux_components == 1 or self.likelihood == "logistic", "aux_components",
+                 f"1 for the {self.likelihood} likelihood (mixtures are of discretised logistics)", self.aux_components)
+        _require(_is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", "an integer >= 0",
+                 self.warmup_steps)
 
 
 @dataclass(frozen=True)
 class AuxGMVAEConfig(AuxVAEConfig):
-    """The multi-modal AuxVAE of SPEC section 3: a cluster variable y with ``k`` values above z_g.
+    """The multi-modal AuxVAE of the paper's section 3: a cluster variable y with ``k`` values above z_g.
 
-    ``tau`` is the Gumbel-softmax temperature (constant, as in the paper, unless ``tau_start`` is set: then it
-    is annealed geometrically from ``tau_start`` to ``tau`` over ``anneal_steps``). ``alpha`` weights
-    KL(q(y | x) || p(y)) (1 in the paper's Eq. 11). ``y_hidden`` are the widths of the dense layers of the y head
-    on the z_g encoder's features.
+    Fields beyond :class:`AuxVAEConfig`'s: ``k`` the number of clusters; ``tau`` the Gumbel-softmax temperature
+    (constant, as in the paper, unless ``tau_start`` is set: then it is annealed geometrically from ``tau_start``
+    to ``tau`` over ``anneal_steps``); ``alpha`` weights KL(q(y | x) || p(y)) (1 in the paper's Eq. 11, 40 in
+    [SPLIT]'s clustering run) and warms up with ``beta``; ``y_hidden`` the widths of the dense layers of the y
+    head and ``y_dropout`` their dropout rate; ``posterior`` the form of q(y, z_g | x) (:data:`POSTERIORS`);
+    ``branch`` the layers between the z_g encoder's convolutions and the heads (:data:`BRANCHES`).
     """
 
     k: int = 30
@@ -105,6 +126,8 @@ class AuxGMVAEConfig(AuxVAEConfig):
     alpha: float = 1.0
     y_hidden: tuple[int, ...] = (256, 128)
     y_dropout: float = 0.2
+    posterior: str = "factorised"
+    branch: str = "compact"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -119,6 +142,8 @@ class AuxGMVAEConfig(AuxVAEConfig):
                  self.y_hidden)
         _require(_is_number(self.y_dropout) and 0 <= self.y_dropout < 1, "y_dropout", "a number in [0, 1)",
                  self.y_dropout)
+        _require(self.posterior in POSTERIORS, "posterior", f"one of {', '.join(POSTERIORS)}", self.posterior)
+        _require(self.branch in BRANCHES, "branch", f"one of {', '.join(BRANCHES)}", self.branch)
 
 
 def check_patch_size(name: str, value: Any, image_shape: tuple[int, int, int]) -> None:
@@ -165,12 +190,19 @@ def _max_depth(height: int, width: int) -> int:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How to train: steps, batch, optimiser, seed, and where checkpoints fall.
+    """How to train: steps, batch, optimiser, seed, where checkpoints fall, and the scores kept along the way.
+
+    Fields: ``steps`` optimisation steps; ``batch_size`` images per step, the global batch (under ``torchrun`` each
+    of N processes takes 1/N of it); ``lr`` Adam's learning rate, multiplied by ``lr_decay`` every
+    ``lr_decay_every`` steps ([SPLIT]: 0.4 every 1,000,000); ``seed`` the initialisation, batch order and noise;
+    ``log_every`` steps per row of the loss history (the mean of those steps); ``checkpoint_every`` steps between
+    checkpoints; ``score_every`` steps between evaluations of the model on ``score_images`` fixed images of its
+    training set (:mod:`auxlib.monitor`; 0: none), which become the run's learning curves.
 
     ``device``, ``precision`` (``auto``: bf16 autocast where the hardware has bf16 units, fp32 elsewhere), ``compile``
-    (``torch.compile`` the loss; its first steps pay the compilation) and ``checkpoint_every`` change how a run is
-    computed, not what it learns, so they are left out of the run's key (a run trained on a GPU is found again by a
-    notebook on a CPU). ``batch_size`` is the global batch: under ``torchrun`` each of N processes takes 1/N of it.
+    (``torch.compile`` the loss; its first steps pay the compilation), ``checkpoint_every`` and the score settings
+    change how a run is computed or watched, not what it learns, so they are left out of the run's key (a run
+    trained on a GPU is found again by a notebook on a CPU).
     """
 
     steps: int = 2000
@@ -182,6 +214,10 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"
     compile: bool = False
+    lr_decay: float = 1.0
+    lr_decay_every: int = 1_000_000
+    score_every: int = 0
+    score_images: int = 10_000
 
     def __post_init__(self) -> None:
         _positive_int("steps", self.steps)
@@ -193,25 +229,40 @@ class TrainConfig:
         _require(self.device in DEVICES, "device", f"one of {', '.join(DEVICES)}", self.device)
         _require(self.precision in PRECISIONS, "precision", f"one of {', '.join(PRECISIONS)}", self.precision)
         _require(isinstance(self.compile, bool), "compile", "True or False", self.compile)
+        _require(_is_number(self.lr_decay) and 0 < self.lr_decay <= 1, "lr_decay", "a number in (0, 1]", self.lr_decay)
+        object.__setattr__(self, "lr_decay", float(self.lr_decay))
+        _positive_int("lr_decay_every", self.lr_decay_every)
+        _require(_is_int(self.score_every) and self.score_every >= 0, "score_every", "an integer >= 0",
+                 self.score_every)
+        _positive_int("score_images", self.score_images)
 
 
-_NOT_IN_KEY = {"device", "precision", "compile", "checkpoint_every"}
+_NOT_IN_KEY = {"device", "precision", "compile", "checkpoint_every", "score_every", "score_images"}
 # Fields added after runs were first cached: left out of the key at their default so those runs keep their name.
-_KEY_ONLY_IF_SET = {"arch": "compact", "extra": False}
+_KEY_ONLY_IF_SET = {"arch": "compact", "extra": False, "aux_components": 1, "warmup_steps": 0,
+                    "posterior": "factorised", "branch": "compact", "lr_decay": 1.0, "lr_decay_every": 1_000_000,
+                    "where": None}
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One training run: a model, trained on a data set's train split (or ``n_train`` images drawn from it), with
-    its extra split appended when ``extra`` (the paper trains on SVHN train + extra)."""
+    """One training run: a model, trained on a data set's train split, with its extra split appended when
+    ``extra`` (the paper trains on SVHN train + extra); of those images only the ones whose true factor
+    ``where[0]`` equals ``where[1]`` when ``where`` is set (data sets that record factors: synth-svhn), and of
+    those ``n_train`` drawn at random when it is set."""
 
     dataset: str
     model: AuxVAEConfig | AuxGMVAEConfig | ClassifierConfig
     train: TrainConfig = field(default_factory=TrainConfig)
     n_train: int | None = None
     extra: bool = False
+    where: tuple[str, int] | None = None
 
     def __post_init__(self) -> None:
+        if self.where is not None:
+            _require(isinstance(self.where, (list, tuple)) and len(self.where) == 2 and isinstance(self.where[0], str)
+                     and _is_int(self.where[1]), "where", "None or a (factor name, integer value) pair", self.where)
+            object.__setattr__(self, "where", (self.where[0], self.where[1]))
         _require(self.dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}", self.dataset)
         _require(isinstance(self.extra, bool), "extra", "True or False", self.extra)
         _require(not self.extra or self.dataset in EXTRA_SPLIT, "extra",
@@ -231,7 +282,7 @@ class RunConfig:
         """Hash of everything that changes what is learned: the name of this run in the run cache."""
         described = self.to_dict()
         described["train"] = {k: v for k, v in described["train"].items() if k not in _NOT_IN_KEY}
-        for part in (described, described["model"]):
+        for part in (described, described["model"], described["train"]):
             for name in [k for k, v in part.items() if _KEY_ONLY_IF_SET.get(k, ...) == v]:
                 del part[name]
         text = json.dumps(described, sort_keys=True)
@@ -242,7 +293,7 @@ class RunConfig:
         """Inverse of :meth:`to_dict`."""
         model_cls = MODEL_CONFIGS[data["model_type"]]
         return cls(dataset=data["dataset"], model=model_cls(**data["model"]), train=TrainConfig(**data["train"]),
-                   n_train=data["n_train"], extra=data.get("extra", False))
+                   n_train=data["n_train"], extra=data.get("extra", False), where=data.get("where"))
 
 
 MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "AuxGMVAEConfig": AuxGMVAEConfig,
@@ -276,10 +327,14 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     },
     # Experiment 2's AuxGMVAEs, shared by exp2_1 and exp2_2. [SPLIT]: patch size 4, k = 30, tau = 0.4.
     "exp2": {
-        "quick": dict(patch_size=4, k=30, steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),
+        "quick": dict(patch_size=4, k=30, steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10,
+                      score_every=10, score_images=256),
         "standard": dict(patch_size=4, k=30, steps=5000, batch_size=64, lr=1e-3, log_every=50,
-                         checkpoint_every=500),
-        "paper": dict(_PAPER, patch_size=4, k=30, alpha=40.0, beta=40.0, y_hidden=(1024, 128), steps=3_000_000),
+                         checkpoint_every=500, score_every=250, score_images=5000),
+        # [SPLIT]'s clustering run: its branch and joint posterior, beta = alpha = 40, lr x0.4 every 1M steps
+        "paper": dict(_PAPER, patch_size=4, k=30, alpha=40.0, beta=40.0, y_hidden=(1024, 128), steps=3_000_000,
+                      posterior="joint", branch="split", lr_decay=0.4, lr_decay_every=1_000_000,
+                      score_every=10_000, score_images=10_000),
     },
     # The placement chapter's sweeps (patch size x beta, the grey-scale transform, latent splits): many short
     # runs of the Experiment 1 network; its three main models are Experiment 1's, found in the run cache.
@@ -305,6 +360,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
                "standard": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1], "kmeans_train": 10_000},
                "paper": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1, 2, 3], "kmeans_train": 73_257}},
     "exp2_2": {"quick": {"grid": 4}, "standard": {"grid": 8}, "paper": {"grid": 10}},
+    "exp2_gap": {"quick": {"workers": 2}, "standard": {"workers": 2}, "paper": {"workers": 1}},
     "placement": {
         "quick": dict(patch_sizes=[1, 4], betas=[1.0, 4.0], extra_seeds=[1], z_g_sizes=[16, 48],
                       probe_images=300, workers=2),
@@ -338,13 +394,13 @@ def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10"
         values.pop("extra", None)  # a profile's "train + extra" means the train split where there is no extra
     values.update({k: v for k, v in params.items() if v is not None})
     model_fields = {f.name for f in dataclasses.fields(model)}
-    known = model_fields | _TRAIN_FIELDS | {"n_train", "extra"}
+    known = model_fields | _TRAIN_FIELDS | {"n_train", "extra", "where"}
     unknown = set(values) - known
     _require(not unknown, "parameters", f"among {', '.join(sorted(known))}", sorted(unknown))
     model_cfg = model(image_shape=DATASETS[dataset], **{k: v for k, v in values.items() if k in model_fields})
     train_cfg = TrainConfig(**{k: v for k, v in values.items() if k in _TRAIN_FIELDS})
     return RunConfig(dataset=dataset, model=model_cfg, train=train_cfg, n_train=values.get("n_train"),
-                     extra=values.get("extra", False))
+                     extra=values.get("extra", False), where=values.get("where"))
 
 
 def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str, Any]:

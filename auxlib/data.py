@@ -59,6 +59,16 @@ class ImageSet(NamedTuple):
         drawn = np.random.default_rng(seed).choice(len(self), size=sum(sizes), replace=False)
         return [self._take(np.sort(index)) for index in np.split(drawn, np.cumsum(sizes)[:-1])]
 
+    def where(self, factor: str, value: int) -> "ImageSet":
+        """The examples whose true factor ``factor`` equals ``value`` (for data sets that record factors)."""
+        if self.factors is None or factor not in self.factors:
+            known = ", ".join(sorted(self.factors or {})) or "none: this data set records no factors"
+            raise ValueError(f"factor must be one of the data set's factors ({known}), got {factor!r}.")
+        index = np.flatnonzero(self.factors[factor] == value)
+        if len(index) == 0:
+            raise ValueError(f"value must be taken by factor {factor!r} in this data set, got {value!r}.")
+        return self._take(index)
+
     def _take(self, index: np.ndarray) -> "ImageSet":
         factors = None if self.factors is None else {k: v[index] for k, v in self.factors.items()}
         return ImageSet(self.images[index], self.labels[index], factors)

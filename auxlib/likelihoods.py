@@ -20,6 +20,10 @@ class Likelihood:
     name: str
     params_per_channel: int
 
+    def out_channels(self, channels: int) -> int:
+        """Decoder output channels for images with ``channels`` channels."""
+        return channels * self.params_per_channel
+
     def nll(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Negative log-likelihood of each image ``x`` in [0, 1], shape (B,), in nats."""
         raise NotImplementedError
@@ -176,13 +180,56 @@ class _LogisticNLL(torch.autograd.Function):
         return both.view_as(grad), None
 
 
+class LogisticMixture(Likelihood):
+    """A mixture of ``components`` discretised logistics per pixel (PixelCNN++, Salimans et al. 2017, without its
+    linear coupling of the colour channels): one set of mixture weights per pixel, and per component a mean and a
+    log-scale per channel, so a pixel can be "background colour, or sometimes stroke colour".
+
+    Decoder output layout, along the channels: ``components`` mixture logits, then ``components * C`` means, then
+    ``components * C`` log-scales (component-major). ``mean`` is the mixture's mean image.
+    """
+
+    name = "logistic-mixture"
+
+    def __init__(self, components: int):
+        if not (isinstance(components, int) and components >= 1):
+            raise ValueError(f"components must be a positive integer, got {components!r}.")
+        self.components = components
+
+    def out_channels(self, channels: int) -> int:
+        return self.components * (1 + 2 * channels)
+
+    def _parts(self, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(log mixture weights (B, K, H, W), means (B, K, C, H, W), log-scales (B, K, C, H, W))."""
+        k = self.components
+        b, _, h, w = params.shape
+        logits, mu, log_scale = params.split([k, (params.shape[1] - k) // 2, (params.shape[1] - k) // 2], dim=1)
+        shape = (b, k, -1, h, w)
+        return logits.log_softmax(1), mu.reshape(shape), log_scale.reshape(shape)
+
+    def nll(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        params = params.to(torch.promote_types(params.dtype, torch.float32))
+        log_weights, mu, log_scale = self._parts(params)
+        per_component = -_logistic_nll(mu, log_scale, (2 * x - 1).unsqueeze(1)).sum(2)  # (B, K, H, W)
+        return -torch.logsumexp(log_weights + per_component, dim=1).flatten(1).sum(1)
+
+    def mean(self, params: torch.Tensor) -> torch.Tensor:
+        log_weights, mu, _ = self._parts(params.float())
+        return ((log_weights.exp().unsqueeze(2) * mu.clamp(-1, 1)).sum(1) + 1) / 2
+
+
 _LIKELIHOODS = {cls.name: cls for cls in (Bernoulli, Gaussian, DiscretisedLogistic)}
 
 
-def get(name: str) -> Likelihood:
-    """The likelihood called ``name`` (bernoulli, gaussian or logistic)."""
+def get(name: str, components: int = 1) -> Likelihood:
+    """The likelihood called ``name`` (bernoulli, gaussian or logistic); with ``components`` > 1, a
+    :class:`LogisticMixture` of that many discretised logistics (``name`` must then be logistic)."""
     if name not in _LIKELIHOODS:
         raise ValueError(f"likelihood must be one of {', '.join(_LIKELIHOODS)}, got {name!r}.")
+    if components != 1:
+        if name != "logistic":
+            raise ValueError(f"components must be 1 for the {name} likelihood, got {components!r}.")
+        return LogisticMixture(components)
     return _LIKELIHOODS[name]()
 
 

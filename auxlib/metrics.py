@@ -59,9 +59,11 @@ def ari(labels, clusters) -> float:
 
 
 def clustering_scores(labels, clusters) -> dict[str, float]:
-    """All four clustering scores in one dict: acc (many-to-one), hungarian, nmi, ari."""
+    """All four clustering scores in one dict: acc (many-to-one), hungarian, nmi, ari; and clusters_used
+    (:func:`clusters_in_use` at 1%), which shows a collapse that a low ACC alone would hide."""
     return {"acc": many_to_one_accuracy(labels, clusters), "hungarian": hungarian_accuracy(labels, clusters),
-            "nmi": nmi(labels, clusters), "ari": ari(labels, clusters)}
+            "nmi": nmi(labels, clusters), "ari": ari(labels, clusters),
+            "clusters_used": float(clusters_in_use(clusters, 0.01))}
 
 
 def purest_clusters(labels, clusters) -> dict[int, tuple[int, float]]:
@@ -102,3 +104,12 @@ def grid_colour_spread(grid, rows: int, columns: int) -> tuple[float, float]:
     down = np.mean([colour_spread(array[:, j]) for j in range(columns)])
     along = np.mean([colour_spread(array[i]) for i in range(rows)])
     return float(down), float(along)
+
+
+def clusters_in_use(clusters, min_share: float = 0.01) -> int:
+    """The number of clusters that hold at least ``min_share`` of the items (a collapsed model uses few)."""
+    clusters = _as_labels(clusters, "clusters")
+    if not 0 <= min_share <= 1:
+        raise ValueError(f"min_share must be a number in [0, 1], got {min_share!r}.")
+    counts = np.unique(clusters, return_counts=True)[1]
+    return int((counts >= min_share * len(clusters)).sum())

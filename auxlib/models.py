@@ -38,26 +38,47 @@ class SameConv2d(nn.Conv2d):
 
 
 class GaussianEncoder(nn.Module):
-    """Strided convolutions, then dense layers for the mean and (softplus) standard deviation of q(z | x)."""
+    """Strided convolutions, then dense layers for the mean and (softplus) standard deviation of q(z | x).
+
+    The defaults are the AuxVAE's encoders. The AuxGMVAE's z_g encoder may add ``hidden`` (a dense ELU layer of
+    that width after dropout at rate ``dropout``, [SPLIT]'s branch), ``condition`` (the width of a one-hot or
+    relaxed y: a dense layer of y is added to the representation before the head, which makes q(z_g | x, y)
+    joint) and ``std_bias`` (initial bias of the standard deviation's pre-softplus output; [SPLIT]: 1).
+    """
 
     def __init__(self, in_channels: int, widths: tuple[int, ...], latent: int, spatial: int,
-                 kernels: tuple[int, ...] | None = None):
+                 kernels: tuple[int, ...] | None = None, activation: type[nn.Module] = nn.ReLU, hidden: int = 0,
+                 dropout: float = 0.0, condition: int = 0, std_bias: float = 0.0):
         super().__init__()
         layers: list[nn.Module] = []
         for width, kernel in zip(widths, kernels or (4,) * len(widths)):
             # stride 2 with an even kernel: TF's "same" padding is symmetric, so the conv pads by itself
-            layers += [nn.Conv2d(in_channels, width, kernel, stride=2, padding=(kernel - 2) // 2), nn.ReLU()]
+            layers += [nn.Conv2d(in_channels, width, kernel, stride=2, padding=(kernel - 2) // 2), activation()]
             in_channels = width
         self.trunk = nn.Sequential(*layers, nn.Flatten())
-        self.head = nn.Linear(widths[-1] * spatial * spatial, 2 * latent)
+        width = widths[-1] * spatial * spatial
+        self.hidden = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, hidden), nn.ELU()) if hidden else None
+        width = hidden or width
+        self.condition = None
+        if condition:
+            self.condition = nn.Sequential(nn.Linear(condition, width), *([nn.ELU()] if hidden else []))
+        self.head = nn.Linear(width, 2 * latent)
+        if std_bias:
+            nn.init.constant_(self.head.bias[latent:], std_bias)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The flattened convolutional features of images in [0, 1]."""
         return self.trunk(x * 2 - 1)
 
-    def gaussian(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mean and standard deviation of q(z | x) from the features."""
-        mu, raw_std = self.head(features).float().chunk(2, dim=1)  # fp32 latents under bf16 autocast too
+    def gaussian(self, features: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and standard deviation of q(z | x) (or q(z | x, y), given ``y`` of shape (B, condition)) from the
+        features."""
+        h = features if self.hidden is None else self.hidden(features)
+        if self.condition is not None:
+            if y is None:
+                raise ValueError("y must be given to an encoder built with condition > 0, got None.")
+            h = h + self.condition(y.to(h.dtype))
+        mu, raw_std = self.head(h).float().chunk(2, dim=1)  # fp32 latents under bf16 autocast too
         return mu, F.softplus(raw_std) + 1e-4
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -133,12 +154,31 @@ class AuxVAE(nn.Module):
         channels, height, _ = config.image_shape
         spatial = height // 2 ** len(config.widths)
         self.likelihood = likelihoods.get(config.likelihood)
-        out = channels * self.likelihood.params_per_channel
-        kernels = _SPLIT_DOWN_KERNELS if config.arch == "split" else None
-        self.enc_g = GaussianEncoder(channels, config.widths, config.z_g, spatial, kernels)
-        self.enc_l = GaussianEncoder(channels, config.widths, config.z_l, spatial, kernels)
-        self.dec = ConvDecoder(config.z_g + config.z_l, config.widths, out, spatial, config.arch)
-        self.aux_dec = ConvDecoder(config.z_l, config.widths, out, spatial, config.arch) if config.aux else None
+        self.aux_likelihood = likelihoods.get(config.likelihood, config.aux_components)
+        self.kernels = _SPLIT_DOWN_KERNELS if config.arch == "split" else None
+        self.enc_g = self._global_encoder(channels, spatial)
+        self.enc_l = GaussianEncoder(channels, config.widths, config.z_l, spatial, self.kernels)
+        self.dec = ConvDecoder(config.z_g + config.z_l, config.widths, self.likelihood.out_channels(channels),
+                               spatial, config.arch)
+        self.aux_dec = (ConvDecoder(config.z_l, config.widths, self.aux_likelihood.out_channels(channels), spatial,
+                                    config.arch) if config.aux else None)
+        self.step = 0
+
+    def _global_encoder(self, channels: int, spatial: int) -> GaussianEncoder:
+        """q(z_g | x): the same network as q(z_l | x^)."""
+        return GaussianEncoder(channels, self.config.widths, self.config.z_g, spatial, self.kernels)
+
+    def set_step(self, step: int) -> None:
+        """Tell the model the training step (the trainer calls this), for the schedules of the KL weights and the
+        temperature."""
+        self.step = step
+
+    @property
+    def warmup(self) -> float:
+        """The factor on the KL weights at this step: rises linearly from 0 to 1 over ``warmup_steps`` (1 without
+        a warm-up)."""
+        steps = self.config.warmup_steps
+        return min(self.step / steps, 1.0) if steps else 1.0
 
     def transform(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """x^ = g(x): the patch shuffle or grey-scale conversion chosen in the config."""
@@ -149,12 +189,8 @@ class AuxVAE(nn.Module):
     def encode(self, x: torch.Tensor, x_hat: torch.Tensor | None = None,
                generator: torch.Generator | None = None) -> Posterior:
         """Posterior parameters; ``x_hat`` is drawn with ``transform`` when not given."""
-        x = to_unit(x)
-        if not self.config.aux:
-            local_input = x
-        else:
-            local_input = to_unit(x_hat) if x_hat is not None else self.transform(x, generator)
-        return Posterior(*self.enc_g(x), *self.enc_l(local_input))
+        x, x_hat = self._inputs(x, x_hat, generator)
+        return Posterior(*self.enc_g(x), *self.enc_l(x if x_hat is None else x_hat))
 
     def decode(self, z_g: torch.Tensor, z_l: torch.Tensor) -> torch.Tensor:
         """Mean image in [0, 1] of p(x | z_g, z_l)."""
@@ -164,7 +200,7 @@ class AuxVAE(nn.Module):
         """Mean image in [0, 1] of the auxiliary decoder p^(x^ | z_l)."""
         if self.aux_dec is None:
             raise ValueError("decode_aux needs a model built with aux=True.")
-        return self.likelihood.mean(self.aux_dec(z_l))
+        return self.aux_likelihood.mean(self.aux_dec(z_l))
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -190,7 +226,8 @@ class AuxVAE(nn.Module):
 
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator: torch.Generator | None = None,
              x_hat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """Eq. 6 averaged over the batch: ``rec`` + ``aux`` + beta * (``kl_g`` + ``kl_l``), in nats per image.
+        """Eq. 6 averaged over the batch: ``rec`` + ``aux`` + beta * (``kl_g`` + ``kl_l``), in nats per image
+        (beta times :attr:`warmup` during a KL warm-up).
 
         ``x_hat`` is drawn with ``transform`` unless given; ``y`` is unused (the trainer passes labels to every
         model).
@@ -200,7 +237,7 @@ class AuxVAE(nn.Module):
         terms = self._reconstruction(x, x_hat, _draw(post.mu_g, post.std_g), _draw(post.mu_l, post.std_l))
         terms["kl_g"] = gaussian_kl(post.mu_g, post.std_g).mean()
         terms["kl_l"] = gaussian_kl(post.mu_l, post.std_l).mean()
-        terms["loss"] = terms["rec"] + terms["aux"] + self.config.beta * (terms["kl_g"] + terms["kl_l"])
+        terms["loss"] = terms["rec"] + terms["aux"] + self.warmup * self.config.beta * (terms["kl_g"] + terms["kl_l"])
         return terms
 
     def _inputs(self, x: torch.Tensor, x_hat: torch.Tensor | None, generator: torch.Generator | None
@@ -216,7 +253,7 @@ class AuxVAE(nn.Module):
         """The two negative log-likelihood terms of Eq. 6, averaged over the batch."""
         return {
             "rec": self.likelihood.nll(self.dec(torch.cat([z_g, z_l], dim=1)), x).mean(),
-            "aux": (self.likelihood.nll(self.aux_dec(z_l), x_hat).mean() if self.aux_dec is not None
+            "aux": (self.aux_likelihood.nll(self.aux_dec(z_l), x_hat).mean() if self.aux_dec is not None
                     else x.new_zeros(())),
         }
 
@@ -227,27 +264,38 @@ def _draw(mu: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
 
 
 class AuxGMVAE(AuxVAE):
-    """The AuxVAE with a discrete cluster variable y on the global side (SPEC section 3, Eq. 11).
+    """The AuxVAE with a discrete cluster variable y on the global side (the paper's section 3, Eq. 11).
 
-    y ~ Uniform(k), z_g ~ p(z_g | y) (a learned Gaussian per cluster), z_l ~ N(0, I). The posterior is
-    q(y | x) q(z_g | x) q(z_l | x^): the y head reads the features of the z_g encoder, and y is sampled with the
-    Gumbel-softmax (Concrete) relaxation at temperature tau. The encoders, decoders and likelihood are the AuxVAE's.
+    y ~ Uniform(k), z_g ~ p(z_g | y) (a Gaussian whose mean and scale are dense layers of y), z_l ~ N(0, I). The
+    posterior is q(y | x) q(z_g | x) q(z_l | x^) (``posterior="factorised"``) or q(y | x) q(z_g | x, y) q(z_l | x^)
+    (``"joint"``: a dense layer of the relaxed y sample enters z_g's encoder, as in [SPLIT]). The y head reads the
+    features of the z_g encoder, and y is sampled with the Gumbel-softmax (Concrete) relaxation at temperature tau.
+    ``branch="split"`` builds the z_g encoder as [SPLIT] does (model.py of 51616/split-vae): convolutions of the
+    top width with ELU, dropout and a 512-unit ELU layer before the heads, standard deviations starting near
+    softplus(1), dropout after the y head's first layer only. The decoders and likelihoods are the AuxVAE's.
     """
 
     def __init__(self, config: AuxGMVAEConfig):
         super().__init__(config)
         layers: list[nn.Module] = []
-        width = self.enc_g.head.in_features
-        for hidden in config.y_hidden:
-            layers += [nn.Linear(width, hidden), nn.ELU(), nn.Dropout(config.y_dropout)]
+        width = self.enc_g.trunk[-3].out_channels * (config.image_shape[1] // 2 ** len(config.widths)) ** 2
+        for i, hidden in enumerate(config.y_hidden):
+            dropout = [nn.Dropout(config.y_dropout)] if config.branch == "compact" or i == 0 else []
+            layers += [nn.Linear(width, hidden), nn.ELU(), *dropout]
             width = hidden
         self.y_head = nn.Sequential(*layers, nn.Linear(width, config.k))
         self.prior_g = nn.Linear(config.k, 2 * config.z_g)
-        self.step = 0
+        if config.branch == "split":
+            nn.init.constant_(self.prior_g.bias[config.z_g:], 1.0)
 
-    def set_step(self, step: int) -> None:
-        """Tell the model the training step (the trainer calls this), for the temperature schedule."""
-        self.step = step
+    def _global_encoder(self, channels: int, spatial: int) -> GaussianEncoder:
+        cfg = self.config
+        condition = cfg.k if cfg.posterior == "joint" else 0
+        if cfg.branch == "compact":
+            return GaussianEncoder(channels, cfg.widths, cfg.z_g, spatial, self.kernels, condition=condition)
+        return GaussianEncoder(channels, (cfg.widths[-1],) * len(cfg.widths), cfg.z_g, spatial, self.kernels,
+                               activation=nn.ELU, hidden=512, dropout=cfg.y_dropout, condition=condition,
+                               std_bias=1.0)
 
     @property
     def tau(self) -> float:
@@ -267,27 +315,37 @@ class AuxGMVAE(AuxVAE):
         """Logits of q(y | x) for images (uint8 or float in [0, 1])."""
         return self.y_head(self.enc_g.features(to_unit(x)))
 
+    def encode(self, x: torch.Tensor, x_hat: torch.Tensor | None = None,
+               generator: torch.Generator | None = None) -> Posterior:
+        """Posterior parameters; under the joint posterior those of z_g are given y's probabilities q(y | x)."""
+        x, x_hat = self._inputs(x, x_hat, generator)
+        features = self.enc_g.features(x)
+        y = self.y_head(features).float().softmax(1) if self.config.posterior == "joint" else None
+        return Posterior(*self.enc_g.gaussian(features, y), *self.enc_l(x if x_hat is None else x_hat))
+
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator: torch.Generator | None = None,
              x_hat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """Eq. 11: ``rec`` + ``aux`` + beta * (``kl_g`` + ``kl_l``) + alpha * ``kl_y``, in nats per image.
+        """Eq. 11: ``rec`` + ``aux`` + beta * (``kl_g`` + ``kl_l``) + alpha * ``kl_y``, in nats per image (beta
+        and alpha times :attr:`warmup` during a KL warm-up).
 
-        ``kl_g`` is KL(q(z_g | x) || p(z_g | y)) at the relaxed sample of y; ``kl_y`` is KL(q(y | x) || Uniform(k)).
-        ``y`` (the labels) is unused: the clusters are learned without them.
+        ``kl_g`` is KL(q(z_g | x[, y]) || p(z_g | y)) at the relaxed sample of y; ``kl_y`` is
+        KL(q(y | x) || Uniform(k)). ``y`` (the labels) is unused: the clusters are learned without them.
         """
         x, x_hat = self._inputs(x, x_hat, generator)
         features = self.enc_g.features(x)
-        mu_g, std_g = self.enc_g.gaussian(features)
-        mu_l, std_l = self.enc_l(x if x_hat is None else x_hat)
         logits = self.y_head(features).float()
-        prior_mu, prior_std = self.prior_params(F.gumbel_softmax(logits, tau=self.tau))
+        y_sample = F.gumbel_softmax(logits, tau=self.tau)
+        mu_g, std_g = self.enc_g.gaussian(features, y_sample if self.config.posterior == "joint" else None)
+        mu_l, std_l = self.enc_l(x if x_hat is None else x_hat)
+        prior_mu, prior_std = self.prior_params(y_sample)
         terms = self._reconstruction(x, x_hat, _draw(mu_g, std_g), _draw(mu_l, std_l))
         terms["kl_g"] = gaussian_kl(mu_g, std_g, prior_mu, prior_std).mean()
         terms["kl_l"] = gaussian_kl(mu_l, std_l).mean()
         log_q = logits.log_softmax(1)
         terms["kl_y"] = (log_q.exp() * (log_q + math.log(self.config.k))).sum(1).mean()
         cfg = self.config
-        terms["loss"] = (terms["rec"] + terms["aux"] + cfg.beta * (terms["kl_g"] + terms["kl_l"])
-                         + cfg.alpha * terms["kl_y"])
+        terms["loss"] = (terms["rec"] + terms["aux"]
+                         + self.warmup * (cfg.beta * (terms["kl_g"] + terms["kl_l"]) + cfg.alpha * terms["kl_y"]))
         return terms
 
     @torch.no_grad()

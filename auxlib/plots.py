@@ -259,3 +259,26 @@ def paper_vs_ours(table, ax: plt.Axes | None = None) -> plt.Axes:
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     return ax
+
+
+def score_curves(curves: dict[str, Sequence[dict[str, float]]], key: str = "acc", ylabel: str | None = None,
+                 ax: plt.Axes | None = None, marks: dict[str, float] | None = None,
+                 reference: str | None = None) -> plt.Axes:
+    """Training-time scores (rows of ``{"images": ..., key: ...}``, :mod:`auxlib.monitor`) against the images
+    seen, on a log axis: one line per run, the ``reference`` run's in black. ``marks`` draws labelled vertical
+    lines at image counts (a budget)."""
+    ax = ax or plt.figure(figsize=(6, 3.6)).gca()
+    others = [label for label in curves if label != reference]
+    for label, rows in curves.items():
+        style = dict(color="k", lw=2) if label == reference else dict(color=f"C{others.index(label) % 10}",
+                                                                      ls="-" if others.index(label) < 10 else "--")
+        ax.plot([r["images"] for r in rows], [r[key] for r in rows], label=label, **style)
+    for label, images in (marks or {}).items():
+        ax.axvline(images, color="grey", ls=":", lw=1)
+        ax.annotate(label, (images, 1), xycoords=("data", "axes fraction"), ha="right", va="top", fontsize=8,
+                    color="grey", rotation=90)
+    ax.set_xscale("log")
+    ax.set_xlabel("training images seen")
+    ax.set_ylabel(ylabel or key)
+    ax.grid(alpha=0.3, which="both")
+    return ax

@@ -114,12 +114,17 @@ def _jsonable(value: Any) -> Any:
 
 
 #: The columns of the clustering table: score key in :func:`auxlib.metrics.clustering_scores` -> heading.
-SCORE_COLUMNS = {"acc": "many-to-one ACC", "hungarian": "Hungarian ACC", "nmi": "NMI", "ari": "ARI"}
+SCORE_COLUMNS = {"acc": "many-to-one ACC", "hungarian": "Hungarian ACC", "nmi": "NMI", "ari": "ARI",
+                 "clusters_used": "clusters used"}
+#: Columns written as percentages, and columns written with other than 3 decimals.
+_PERCENT_COLUMNS = {"acc", "hungarian"}
+_DECIMALS = {"clusters_used": 1}
 
 
-def mean_std(values: Sequence[float], percent: bool = True) -> str:
-    """Mean and standard deviation (over runs) as text, e.g. "58.2% ± 5.6%"; the mean alone for one value."""
-    form = "{:.1%}" if percent else "{:.3f}"
+def mean_std(values: Sequence[float], percent: bool = True, decimals: int = 3) -> str:
+    """Mean and standard deviation (over runs) as text, e.g. "58.2% ± 5.6%" (or with ``decimals`` decimals when not
+    ``percent``); the mean alone for one value."""
+    form = "{:.1%}" if percent else f"{{:.{decimals}f}}"
     text = form.format(float(np.mean(values)))
     return text + (" ± " + form.format(float(np.std(values))) if len(values) > 1 else "")
 
@@ -133,14 +138,20 @@ def clustering_table(rows: dict[str, tuple[int, list[dict[str, float]]]],
         paper: reported rows in the form of ``PAPER["exp2_1"]``, appended with ", as reported".
     """
     lines = {name: {"k": k, "runs": len(scores),
-                    **{head: mean_std([s[key] for s in scores], percent=key in ("acc", "hungarian"))
-                       for key, head in SCORE_COLUMNS.items()}}
+                    **{head: _column(scores, key) for key, head in SCORE_COLUMNS.items()}}
              for name, (k, scores) in rows.items()}
     for name, ref in (paper or {}).items():
         lines[f"{name}, as reported"] = {"k": ref["k"], "runs": ref.get("runs", ""),
                                          **{head: f"{ref[key][0]:.1%} ± {ref[key][1]:.1%}"
                                             for key, head in SCORE_COLUMNS.items() if key in ref}}
     return pd.DataFrame(lines).T.fillna("")
+
+
+def _column(scores: list[dict[str, float]], key: str) -> str:
+    """One cell of the clustering table: the mean ± std of ``key`` over runs, empty where runs lack it."""
+    if not all(key in s for s in scores):
+        return ""
+    return mean_std([s[key] for s in scores], percent=key in _PERCENT_COLUMNS, decimals=_DECIMALS.get(key, 3))
 
 
 def agreement(measured: float, reported: float, spread: float = 0.0, tolerance: float = 0.03,

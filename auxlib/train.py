@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from torch import nn
 from tqdm import tqdm
 
 from . import data as datasets
+from . import monitor
 from .config import RunConfig, _positive_int
 from .io import atomic_path
 from .models import build
@@ -39,13 +40,15 @@ RECORD = "run.json"
 
 @dataclass
 class Run:
-    """A trained model with its config, loss history (one row per ``log_every`` steps) and training time."""
+    """A trained model with its config, loss history (one row per ``log_every`` steps), training time in seconds,
+    and its scores during training (one row per ``score_every`` steps, :mod:`auxlib.monitor`; empty without)."""
 
     config: RunConfig
     model: nn.Module
     history: list[dict[str, float]]
     seconds: float
     path: Path
+    scores: list[dict[str, float]] = field(default_factory=list)
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -195,6 +198,8 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
             _set_aside([folder / RECORD, folder / WEIGHTS], error)
     if data is None:
         data = datasets.load_training(config.dataset, config.extra)
+    if config.where is not None:
+        data = data.where(*config.where)
     data = data.subset(config.n_train)
     device, lead = place.device, place.rank == 0
     sampler = BatchSampler(len(data), tc.batch_size, tc.seed)
@@ -211,10 +216,11 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     if place.rank:  # rank 0 draws what a single process would; the others draw their own noise and shuffles
         torch.manual_seed(tc.seed + 1_000_003 * place.rank)
     shuffle_rng = torch.Generator(device=device).manual_seed(tc.seed + 1_000_003 * place.rank)
-    state = {"step": 0, "history": [], "seconds": 0.0, "sums": {}, "count": 0}
+    state = {"step": 0, "history": [], "scores": [], "seconds": 0.0, "sums": {}, "count": 0}
     checkpoint = folder / CHECKPOINT
     if checkpoint.exists():
-        state = _resume(checkpoint, model, optimiser, shuffle_rng, place) or state
+        state = {**state, **(_resume(checkpoint, model, optimiser, shuffle_rng, place) or {})}
+    score = monitor.for_model(model, data, tc.score_images, device) if tc.score_every and lead else None
 
     objective: nn.Module = Objective(model)
     if place.size > 1:
@@ -233,8 +239,11 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     pending: list[torch.Tensor] = []
     names: list[str] = []
     for step in bar:
-        if hasattr(model, "set_step"):  # models with a schedule (the AuxGMVAE's temperature)
+        if hasattr(model, "set_step"):  # models with a schedule (KL warm-up, the AuxGMVAE's temperature)
             model.set_step(step)
+        if tc.lr_decay != 1.0:  # [SPLIT]'s staircase decay, a function of the step alone, so resumes are exact
+            for group in optimiser.param_groups:
+                group["lr"] = tc.lr * tc.lr_decay ** (step // tc.lr_decay_every)
         index = sampler(step)[place.rank * share:(place.rank + 1) * share]
         terms = train_step(objective, optimiser, images, labels, index, shuffle_rng, bf16)
         names = list(terms)
@@ -250,18 +259,20 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
             state["history"].append(row)
             state["sums"], state["count"] = {}, 0
             bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k != "step"}, refresh=False)
+        if score is not None and (done % tc.score_every == 0 or done == tc.steps):
+            state["scores"].append({"step": done, "images": done * sampler.batch_size, **score(model)})
         if at_checkpoint:
             state.update(step=done, seconds=time.perf_counter() - start)
             _save_checkpoint(checkpoint, model, optimiser, shuffle_rng, state, config, place)
     bar.close()
     seconds = time.perf_counter() - start
     if lead:
-        _save_finished(folder, model, config, state["history"], seconds)
+        _save_finished(folder, model, config, state["history"], seconds, state["scores"])
         checkpoint.unlink(missing_ok=True)
     if place.size > 1:
         dist.barrier()  # the other ranks return once the run is on disk
     model = model.to(memory_format=torch.contiguous_format)
-    return Run(config, model.eval(), state["history"], seconds, folder)
+    return Run(config, model.eval(), state["history"], seconds, folder, state["scores"])
 
 
 def _collect(pending: list[torch.Tensor], names: list[str], done: int, state: dict[str, Any], place: World,
@@ -382,12 +393,54 @@ def _set_aside(paths: list[Path], error: Exception) -> None:
 
 
 def _save_finished(folder: Path, model: nn.Module, config: RunConfig, history: list[dict[str, float]],
-                   seconds: float) -> None:
+                   seconds: float, scores: list[dict[str, float]]) -> None:
     with atomic_path(folder / WEIGHTS) as tmp:
         torch.save(model.state_dict(), tmp)
-    record = {"config": config.to_dict(), "history": history, "seconds": seconds, "torch": torch.__version__}
+    device = next(model.parameters()).device
+    hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device.type}, {os.cpu_count()} cores"
+    record = {"config": config.to_dict(), "history": history, "scores": scores, "seconds": seconds,
+              "hardware": hardware, "torch": torch.__version__}
     with atomic_path(folder / RECORD) as tmp:
         tmp.write_text(json.dumps(record, indent=1))
+
+
+@dataclass
+class Record:
+    """What a finished run leaves besides its weights: the config, the loss history, the scores during training,
+    the training time in seconds and the hardware it ran on. A few kilobytes, so it can be kept with the book."""
+
+    config: RunConfig
+    history: list[dict[str, float]]
+    scores: list[dict[str, float]]
+    seconds: float
+    hardware: str | None
+
+
+def read_record(path: str | os.PathLike) -> Record:
+    """The record of a run from its ``run.json`` (or a copy of it)."""
+    data = json.loads(Path(path).read_text())
+    return Record(RunConfig.from_dict(data["config"]), data["history"], data.get("scores", []), data["seconds"],
+                  data.get("hardware"))
+
+
+def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike, workers: int = 1,
+            root: str | os.PathLike | None = None, progress: bool = True) -> list[Record]:
+    """The record of every run, in the order given: from the run cache, else from ``archive`` (a folder of
+    ``<key>.json`` copies of run records), else trained with :func:`train_all`. Each record found in the run cache
+    or trained is copied into ``archive``, so that a machine without the weights (a fresh clone, a laptop) shows
+    the same curves without training again. For work that needs only the curves, not the models."""
+    folder, archive = runs_root(root), Path(archive)
+    missing = [c for c in configs if not (folder / c.key() / RECORD).exists() and not (archive / f"{c.key()}.json").exists()]
+    if missing:
+        train_all(missing, workers=workers, root=folder, progress=progress)
+    found = []
+    for config in configs:
+        cached, kept = folder / config.key() / RECORD, archive / f"{config.key()}.json"
+        if cached.exists() and (not kept.exists() or kept.read_bytes() != cached.read_bytes()):
+            with atomic_path(kept) as tmp:
+                tmp.write_bytes(cached.read_bytes())
+        found.append(read_record(kept))
+    return found
 
 
 def load_run(path: str | os.PathLike, device: str = "auto") -> Run:
@@ -397,4 +450,5 @@ def load_run(path: str | os.PathLike, device: str = "auto") -> Run:
     config = RunConfig.from_dict(record["config"])
     model = build(config.model)
     model.load_state_dict(torch.load(path / WEIGHTS, map_location="cpu", weights_only=True))
-    return Run(config, model.to(resolve_device(device)).eval(), record["history"], record["seconds"], path)
+    return Run(config, model.to(resolve_device(device)).eval(), record["history"], record["seconds"], path,
+               record.get("scores", []))

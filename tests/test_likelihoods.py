@@ -68,3 +68,37 @@ def test_fused_logistic_matches_the_autograd_reference_in_value_and_gradient():
     assert (log_scale < -7).any() and (x == 0).any() and (x == 1).any()
     per_pixel = likelihoods._logistic_nll(mu, log_scale, 2 * x - 1)
     assert (per_pixel > -math.log(1e-5)).any()  # bins whose mass underflows: the fused path's rare fix-ups
+
+
+def test_logistic_mixture_is_a_distribution_over_the_colours_of_a_pixel():
+    # Summed over the 256 levels of each channel, a pixel's probabilities total 1 (the channels are independent
+    # given the component, so the sum factorises over one channel at a time).
+    lik = likelihoods.get("logistic", components=2)
+    assert lik.out_channels(1) == 2 * (1 + 2)
+    levels = torch.arange(256, dtype=torch.float32).view(256, 1, 1, 1) / 255
+    params = torch.tensor([0.3, -0.4, -0.5, 0.6, -3.0, -2.0]).view(1, 6, 1, 1).expand(256, 6, 1, 1)
+    assert torch.exp(-lik.nll(params, levels)).sum().item() == pytest.approx(1.0, abs=2e-3)
+
+
+def test_logistic_mixture_of_equal_components_is_one_logistic():
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randint(0, 256, (2, 3, 5, 5), generator=gen).float() / 255
+    mu, log_scale = torch.randn(2, 3, 5, 5, generator=gen) * 0.5, torch.randn(2, 3, 5, 5, generator=gen) - 3
+    single = likelihoods.DiscretisedLogistic(fused=False).nll(torch.cat([mu, log_scale], 1), x)
+    logits = torch.randn(2, 2, 5, 5, generator=gen)  # any weights: the components are the same
+    params = torch.cat([logits, mu, mu, log_scale, log_scale], 1)
+    mixture = likelihoods.get("logistic", components=2)
+    assert torch.allclose(mixture.nll(params, x), single, rtol=1e-5)
+    assert torch.allclose(mixture.mean(params), likelihoods.get("logistic").mean(torch.cat([mu, log_scale], 1)),
+                          atol=1e-6)
+
+
+def test_logistic_mixture_mean_weights_the_component_means():
+    # Weights 3:1 on means 1 and -1 ([-1, 1] scale): the mean image is 0.5 on [-1, 1], 0.75 on [0, 1].
+    params = torch.tensor([math.log(3.0), 0.0, 1.0, -1.0, -2.0, -2.0]).view(1, 6, 1, 1)
+    assert likelihoods.get("logistic", components=2).mean(params).item() == pytest.approx(0.75)
+
+
+def test_mixtures_are_of_logistics_only():
+    with pytest.raises(ValueError, match="components must be 1 for the gaussian likelihood"):
+        likelihoods.get("gaussian", components=2)

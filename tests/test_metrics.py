@@ -41,7 +41,8 @@ def test_nmi_and_ari_extremes():
     assert metrics.nmi(labels, [5, 5, 3, 3, 9, 9]) == pytest.approx(1.0)
     assert metrics.ari(labels, [5, 5, 3, 3, 9, 9]) == pytest.approx(1.0)
     assert metrics.nmi(labels, [0] * 6) == pytest.approx(0.0)
-    assert set(metrics.clustering_scores(labels, [0, 1, 0, 1, 0, 1])) == {"acc", "hungarian", "nmi", "ari"}
+    assert set(metrics.clustering_scores(labels, [0, 1, 0, 1, 0, 1])) == {"acc", "hungarian", "nmi", "ari",
+                                                                          "clusters_used"}
 
 
 def test_accuracy_and_bad_input():
@@ -81,3 +82,12 @@ def test_grid_colour_spread_separates_the_row_and_column_variables():
     assert down == pytest.approx(0.5) and along == pytest.approx(0.0)
     with pytest.raises(ValueError, match="grid"):
         metrics.grid_colour_spread(grid.reshape(6, 3, 2, 2), rows=2, columns=2)
+
+
+def test_clusters_in_use_counts_clusters_above_a_share():
+    clusters = np.array([0] * 90 + [1] * 9 + [2])
+    assert metrics.clusters_in_use(clusters, 0.01) == 3
+    assert metrics.clusters_in_use(clusters, 0.05) == 2
+    assert metrics.clusters_in_use(np.zeros(50, dtype=int)) == 1
+    with pytest.raises(ValueError, match="min_share must be a number in"):
+        metrics.clusters_in_use(clusters, 2.0)

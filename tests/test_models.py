@@ -184,3 +184,54 @@ def test_split_decoder_resizes_like_tensorflow_bilinear():
     up = next(m for m in models.ConvDecoder(4, (8, 8, 8), 6, 4, arch="split").net if isinstance(m, torch.nn.Upsample))
     out = up(torch.tensor([[[[0.0, 1.0]]]]).expand(1, 1, 2, 2))
     assert torch.allclose(out[0, 0, 0], torch.tensor([0.0, 0.25, 0.75, 1.0]))
+
+
+def test_kl_weights_warm_up_linearly_from_zero(x):
+    model = gmvae(beta=4.0, alpha=2.0, warmup_steps=10)
+    for step, factor in [(0, 0.0), (5, 0.5), (10, 1.0), (500, 1.0)]:
+        model.set_step(step)
+        assert model.warmup == pytest.approx(factor)
+    model.set_step(5)
+    torch.manual_seed(0)
+    terms = model.loss(x)
+    expected = terms["rec"] + terms["aux"] + 0.5 * (4.0 * (terms["kl_g"] + terms["kl_l"]) + 2.0 * terms["kl_y"])
+    assert torch.allclose(terms["loss"], expected)
+    assert models.build(AuxVAEConfig(z_g=4, z_l=3, widths=(8, 16))).warmup == 1.0  # no warm-up: full weights
+
+
+def test_joint_posterior_conditions_z_g_on_y_and_the_factorised_one_does_not(x):
+    y = torch.eye(5)[:4]
+    for posterior, depends in [("joint", True), ("factorised", False)]:
+        model = gmvae(posterior=posterior).eval()
+        features = model.enc_g.features(models.to_unit(x))
+        given = model.enc_g.gaussian(features, y if depends else None)[0]
+        if depends:
+            assert not torch.allclose(given, model.enc_g.gaussian(features, y.roll(1, 0))[0])
+            with pytest.raises(ValueError, match="y must be given"):
+                model.enc_g.gaussian(features)
+        else:
+            assert model.enc_g.condition is None
+        assert model.encode(x).mu_g.shape == (4, 4)
+        assert torch.isfinite(model.loss(x)["loss"])
+
+
+def test_split_branch_is_splits_z_g_and_y_layers():
+    # [SPLIT]: z_g convolutions of the top width with ELU, dropout and a 512-unit ELU layer before the heads,
+    # standard deviations starting at softplus(1), y head 1024-128 with dropout after the first layer only.
+    model = gmvae(branch="split", posterior="joint", y_hidden=(1024, 128), widths=(8, 16, 32))
+    convs = [m for m in model.enc_g.trunk if isinstance(m, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [32, 32, 32]
+    assert any(isinstance(m, torch.nn.ELU) for m in model.enc_g.trunk)
+    assert model.enc_g.hidden[1].out_features == 512 and model.enc_g.condition[0].out_features == 512
+    assert torch.all(model.enc_g.head.bias[4:] == 1.0) and torch.all(model.prior_g.bias[4:] == 1.0)
+    dropouts = [i for i, m in enumerate(model.y_head) if isinstance(m, torch.nn.Dropout)]
+    assert len(dropouts) == 1 and isinstance(model.y_head[dropouts[0] - 2], torch.nn.Linear)
+    assert model.y_head[dropouts[0] - 2].out_features == 1024
+
+
+def test_mixture_auxiliary_likelihood_is_the_auxiliary_decoders_alone(x):
+    model = models.build(AuxVAEConfig(z_g=4, z_l=3, widths=(8, 16), aux_components=2))
+    assert model.aux_dec.net[-1].out_channels == 2 * (1 + 2 * 3) and model.dec.net[-1].out_channels == 6
+    assert torch.isfinite(model.loss(x)["aux"]) and model.decode_aux(torch.zeros(2, 3)).shape == (2, 3, 32, 32)
+    with pytest.raises(ValueError, match="aux_components must be 1 for the gaussian likelihood"):
+        AuxVAEConfig(likelihood="gaussian", aux_components=2)

@@ -39,11 +39,11 @@ def test_duration_picks_a_readable_unit():
 
 def test_mean_std_and_clustering_table():
     assert results.mean_std([0.5, 0.7]) == "60.0% ± 10.0%" and results.mean_std([0.25], percent=False) == "0.250"
-    runs = [{"acc": 0.5, "hungarian": 0.4, "nmi": 0.1, "ari": 0.0}, {"acc": 0.7, "hungarian": 0.4, "nmi": 0.3,
-                                                                   "ari": 0.2}]
+    runs = [{"acc": 0.5, "hungarian": 0.4, "nmi": 0.1, "ari": 0.0, "clusters_used": 12.0},
+            {"acc": 0.7, "hungarian": 0.4, "nmi": 0.3, "ari": 0.2, "clusters_used": 30.0}]
     table = results.clustering_table({"ours": (30, runs)}, {"theirs": {"k": 10, "hungarian": (0.573, 0.039)}})
     assert table.loc["ours", "many-to-one ACC"] == "60.0% ± 10.0%" and table.loc["ours", "runs"] == 2
-    assert table.loc["ours", "NMI"] == "0.200 ± 0.100"
+    assert table.loc["ours", "NMI"] == "0.200 ± 0.100" and table.loc["ours", "clusters used"] == "21.0 ± 9.0"
     assert table.loc["theirs, as reported", "Hungarian ACC"] == "57.3% ± 3.9%"
     assert table.loc["theirs, as reported", "many-to-one ACC"] == ""
 

@@ -235,3 +235,65 @@ def test_compiled_training_follows_the_eager_loss(tiny_images, tmp_path):
     compiled = train.train(small_config(steps=8, precision="fp32", compile=True), tiny_images, root=tmp_path / "b",
                            progress=False)
     assert [r["loss"] for r in compiled.history] == pytest.approx([r["loss"] for r in eager.history], rel=1e-3)
+
+
+def test_interrupted_run_resumes_its_scores_too(tiny_images, tmp_path, monkeypatch):
+    from auxlib.models import AuxGMVAE
+    from tests.test_monitor import gmvae_config
+
+    cfg = gmvae_config(steps=12)
+    reference = train.train(cfg, tiny_images, root=tmp_path / "a", progress=False)
+    original, calls = AuxGMVAE.loss, {"n": 0}
+
+    def crash_at_step_ten(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 10:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AuxGMVAE, "loss", crash_at_step_ten)
+    with pytest.raises(KeyboardInterrupt):
+        train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
+    monkeypatch.setattr(AuxGMVAE, "loss", original)
+    resumed = train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
+    assert same_weights(reference.model, resumed.model)
+    assert resumed.scores == reference.scores and len(resumed.scores) == 3
+
+
+def test_learning_rate_decays_in_steps(tiny_images, tmp_path, monkeypatch):
+    seen = []
+    original = train.train_step
+
+    def recording(objective, optimiser, *args, **kwargs):
+        seen.append(optimiser.param_groups[0]["lr"])
+        return original(objective, optimiser, *args, **kwargs)
+
+    monkeypatch.setattr(train, "train_step", recording)
+    cfg = small_config(steps=7, lr=1e-3, lr_decay=0.5, lr_decay_every=3)
+    train.train(cfg, tiny_images, root=tmp_path, progress=False)
+    assert seen == pytest.approx([1e-3] * 3 + [5e-4] * 3 + [2.5e-4])
+    assert cfg.key() != small_config(steps=7, lr=1e-3).key()
+
+
+def test_where_trains_on_the_images_with_one_factor_value(tiny_images, tmp_path, monkeypatch):
+    sizes = []
+    monkeypatch.setattr(train, "BatchSampler", lambda n, *args: _Recording(sizes, n, *args))
+    images = data.ImageSet(tiny_images.images, tiny_images.labels, {"polarity": (np.arange(64) < 24).astype(np.int64)})
+    train.train(small_config(steps=2, where=("polarity", 1)), images, root=tmp_path, progress=False)
+    assert sizes == [24]
+    with pytest.raises(ValueError, match="factor must be one of the data set's factors"):
+        train.train(small_config(steps=2, where=("font", 1)), images, root=tmp_path, progress=False)
+
+
+def test_records_come_from_the_cache_else_the_archive_else_training(tiny_images, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUXLIB_DATA", str(tmp_path / "data"))
+    data.save(tiny_images, data.cache_path("synth-svhn", "train"))
+    cfg = small_config(dataset="synth-svhn", steps=4)
+    archive = tmp_path / "archive"
+    first = train.records([cfg], archive=archive, root=tmp_path / "runs", progress=False)[0]
+    kept = archive / f"{cfg.key()}.json"
+    assert kept.exists() and first.history == train.load_run(tmp_path / "runs" / cfg.key()).history
+    # A machine without the run cache reads the archive and trains nothing.
+    monkeypatch.setattr(train, "train_all", lambda *a, **k: pytest.fail("trained although the archive has it"))
+    again = train.records([cfg], archive=archive, root=tmp_path / "elsewhere", progress=False)[0]
+    assert again.history == first.history and again.config == cfg and again.hardware == first.hardware

@@ -1,0 +1,111 @@
+"""Experiment 2's ablation: what the gap between the book's clusters and the paper's is made of.
+
+Each setting is named and changes one thing from a stated baseline (the first standard profile of the book:
+factorised posterior, beta = alpha = 1, no KL warm-up, patch size 4, the compact network and branch, one
+discretised logistic per subpixel), or combines changes. Runs are scored during training on a fixed sample of
+train images (:mod:`auxlib.monitor`), and settings are compared on those train-split scores alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import RunConfig, experiment
+from .train import Record
+
+#: The baseline, spelled out so that it stays fixed when the profile adopts another setting.
+BASELINE: dict[str, Any] = dict(posterior="factorised", branch="compact", beta=1.0, alpha=1.0, warmup_steps=0,
+                                aux_components=1, patch_size=4, y_hidden=(256, 128), where=None)
+#: [SPLIT]'s z_g branch and y head (model.py of 51616/split-vae).
+SPLIT_BRANCH: dict[str, Any] = dict(branch="split", y_hidden=(1024, 128))
+#: The polarity value of dark digits on a light background in synth-svhn's factors.
+DARK_ON_LIGHT = 0
+#: The baseline and the settings that change one thing from it.
+SINGLE = ("baseline", "β = α = 8", "β = α = 40", "KL warm-up", "β = α = 8, warm-up", "β = α = 40, warm-up",
+          "joint posterior", "[SPLIT] branch", "mixture p̂(x̂ | z_l)", "patch size 1")
+#: The settings that are diagnostics, not candidates: they train on other images (half of them).
+DIAGNOSTICS = ("dark-on-light images only",)
+
+
+def changes(steps: int) -> dict[str, dict[str, Any]]:
+    """The settings of the ablation as overrides of :data:`BASELINE`, by name; ``steps`` is the run length, whose
+    first half a KL warm-up spans. One change at a time first (:data:`SINGLE`), then the combinations, then the
+    diagnostic that trains on dark-on-light images only (how much of the gap polarity alone explains)."""
+    warm = dict(warmup_steps=steps // 2)
+    joint = dict(posterior="joint")
+    single = {
+        "baseline": {},
+        "β = α = 8": dict(beta=8.0, alpha=8.0),
+        "β = α = 40": dict(beta=40.0, alpha=40.0),
+        "KL warm-up": warm,
+        "β = α = 8, warm-up": dict(beta=8.0, alpha=8.0, **warm),
+        "β = α = 40, warm-up": dict(beta=40.0, alpha=40.0, **warm),
+        "joint posterior": joint,
+        "[SPLIT] branch": SPLIT_BRANCH,
+        "mixture p̂(x̂ | z_l)": dict(aux_components=2),
+        "patch size 1": dict(patch_size=1),
+    }
+    combined = {
+        "joint, β = α = 40, warm-up": dict(joint, beta=40.0, alpha=40.0, **warm),
+        "[SPLIT]'s setting: joint, β = α = 40, [SPLIT] branch": dict(joint, beta=40.0, alpha=40.0, **SPLIT_BRANCH),
+    }
+    diagnostic = {"dark-on-light images only": dict(where=("polarity", DARK_ON_LIGHT))}
+    assert tuple(single) == SINGLE and tuple(diagnostic) == DIAGNOSTICS
+    return {**single, **combined, **diagnostic}
+
+
+def runs(profile: str, dataset: str, seed: int = 0, steps: int | None = None, diagnostics: bool = True
+         ) -> dict[str, RunConfig]:
+    """The run config of every setting of :func:`changes`, by name: Experiment 2's network at ``profile``
+    (``steps`` overrides its length), with the baseline's values and then the setting's. ``diagnostics=False``
+    leaves out :data:`DIAGNOSTICS` (they need a data set that records polarity)."""
+    length = experiment("exp2", profile, dataset=dataset, steps=steps).train.steps
+    return {name: experiment("exp2", profile, dataset=dataset, seed=seed, steps=steps, **dict(BASELINE, **change))
+            for name, change in changes(length).items() if diagnostics or name not in DIAGNOSTICS}
+
+
+def final_scores(record: Record) -> dict[str, float]:
+    """The last row of a run's training-time scores, with the last logged KL terms (nats per image)."""
+    if not record.scores:
+        raise ValueError(f"record must hold training-time scores (score_every > 0), got none for run "
+                         f"{record.config.key()}.")
+    last = record.history[-1]
+    return {**record.scores[-1], **{k: last[k] for k in ("kl_g", "kl_l", "kl_y") if k in last}}
+
+
+def table(records: dict[str, Record]) -> pd.DataFrame:
+    """One row per setting: the final train-split cluster scores (:mod:`auxlib.monitor`), the change of ACC from
+    the ``baseline`` row in points, the KL terms and the training time in minutes."""
+    rows = {name: final_scores(r) for name, r in records.items()}
+    base = rows["baseline"]["acc"]
+    out = pd.DataFrame({name: {"ACC": s["acc"], "Δ ACC (points)": 100 * (s["acc"] - base), "NMI digit": s["nmi"],
+                               "NMI polarity": s.get("nmi_polarity", float("nan")),
+                               "clusters used": int(s["clusters_used"]), "kl_g": s.get("kl_g"),
+                               "kl_y": s.get("kl_y"), "minutes": records[name].seconds / 60}
+                        for name, s in rows.items()}).T
+    return out.astype({"clusters used": int})
+
+
+def best(records: dict[str, Record]) -> str:
+    """The candidate setting (not a diagnostic) with the highest final train-split ACC."""
+    candidates = {name: final_scores(r)["acc"] for name, r in records.items() if name not in DIAGNOSTICS}
+    return max(candidates, key=candidates.get)
+
+
+def extrapolate(scores: list[dict[str, float]], images: float, key: str = "acc", tail: float = 0.5
+                ) -> tuple[float, float]:
+    """Where a learning curve is heading: a straight line through the last ``tail`` share of its points in
+    (log10 images seen, ``key``), read at ``images`` (clipped to [0, 1]), with its slope per tenfold of images.
+
+    A guess that assumes the curve keeps its recent log-linear trend; the book labels it as an extrapolation.
+    Raises ValueError with fewer than 2 points in the tail.
+    """
+    rows = sorted(scores, key=lambda r: r["images"])
+    used = rows[int(len(rows) * (1 - tail)):]
+    if len(used) < 2:
+        raise ValueError(f"scores must hold at least 2 points in the last {tail:.0%} of the curve, got {len(used)}.")
+    slope, intercept = np.polyfit(np.log10([r["images"] for r in used]), [r[key] for r in used], 1)
+    return float(np.clip(intercept + slope * np.log10(images), 0.0, 1.0)), float(slope)

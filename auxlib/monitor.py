@@ -1,0 +1,56 @@
+"""Scores of a model taken during training, on a fixed sample of its own training images: its learning curves.
+
+The trainer calls a :class:`Monitor` every ``score_every`` steps (:class:`auxlib.config.TrainConfig`) and stores
+each row, with the step and the images seen, in the run's ``scores``. The labels and true factors of those images
+are used for scoring only, never for training; choices between settings are made on these train-split curves,
+never on the test split.
+
+For the AuxGMVAE the row holds the scores of its clusters, argmax q(y | x) (the paper's section 3.2): many-to-one
+``acc``, ``nmi`` with the label, ``nmi_polarity`` with the polarity factor where the data set records it (a
+clustering that follows polarity instead of the digit shows there), and ``clusters_used``, the clusters that hold
+at least 1% of the images (a collapse shows there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import metrics
+from .data import ImageSet
+from .models import AuxGMVAE, predict
+
+#: A cluster counts as in use when it holds at least this share of the images.
+MIN_CLUSTER_SHARE = 0.01
+
+Monitor = Callable[[nn.Module], dict[str, float]]
+
+
+def cluster_scores(labels: np.ndarray, clusters: np.ndarray, polarity: np.ndarray | None = None
+                   ) -> dict[str, float]:
+    """Many-to-one ``acc``, ``nmi`` (with the labels), ``nmi_polarity`` (when ``polarity`` is given) and
+    ``clusters_used`` (:func:`auxlib.metrics.clusters_in_use`) of a clustering."""
+    scores = {"acc": metrics.many_to_one_accuracy(labels, clusters), "nmi": metrics.nmi(labels, clusters),
+              "clusters_used": float(metrics.clusters_in_use(clusters, MIN_CLUSTER_SHARE))}
+    if polarity is not None:
+        scores["nmi_polarity"] = metrics.nmi(polarity, clusters)
+    return scores
+
+
+def for_model(model: nn.Module, data: ImageSet, images: int, device: torch.device) -> Monitor | None:
+    """The monitor of ``model`` on ``images`` images of ``data`` (drawn with a fixed seed, so every run of a data
+    set is scored on the same ones), or None for models without training-time scores."""
+    if not isinstance(model, AuxGMVAE):
+        return None
+    sample = data.subset(images, seed=0)
+    x = torch.from_numpy(np.ascontiguousarray(sample.images)).permute(0, 3, 1, 2).to(device)
+    polarity = None if sample.factors is None else sample.factors.get("polarity")
+
+    def score(trained: nn.Module) -> dict[str, float]:
+        clusters = predict(trained, x, logits=trained.cluster_logits).numpy()
+        return cluster_scores(sample.labels, clusters, polarity)
+
+    return score

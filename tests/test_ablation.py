@@ -1,0 +1,82 @@
+import dataclasses
+
+from auxlib import ablation
+from auxlib.config import AuxGMVAEConfig
+
+
+def differences(a, b):
+    fields = {f"model.{f.name}" for f in dataclasses.fields(AuxGMVAEConfig)} | {"where"}
+    value = lambda cfg, name: getattr(cfg.model, name[6:]) if name.startswith("model.") else getattr(cfg, name)
+    return {name for name in fields if value(a, name) != value(b, name)}
+
+
+def test_baseline_is_the_first_standard_run_of_experiment_2():
+    # The key of the book's first standard AuxGMVAE (seed 0): the ablation's baseline is that very run.
+    assert ablation.runs("standard", "synth-svhn")["baseline"].key() == "39bc7073ca02f9bf"
+
+
+def test_every_single_change_differs_from_the_baseline_in_its_own_fields_only():
+    configs = ablation.runs("standard", "synth-svhn")
+    base = configs["baseline"]
+    expected = {
+        "β = α = 8": {"model.beta", "model.alpha"},
+        "KL warm-up": {"model.warmup_steps"},
+        "joint posterior": {"model.posterior"},
+        "[SPLIT] branch": {"model.branch", "model.y_hidden"},
+        "mixture p̂(x̂ | z_l)": {"model.aux_components"},
+        "patch size 1": {"model.patch_size"},
+        "dark-on-light images only": {"where"},
+    }
+    for name, fields in expected.items():
+        assert differences(configs[name], base) == fields, name
+    assert configs["KL warm-up"].model.warmup_steps == base.train.steps // 2
+    assert len({c.key() for c in configs.values()}) == len(configs)
+
+
+def test_settings_keep_their_baseline_when_the_profile_changes():
+    # The baseline is spelled out: a profile that adopts another setting does not move it.
+    configs = ablation.runs("quick", "synth-svhn", seed=3, steps=40)
+    assert configs["baseline"].model.posterior == "factorised" and configs["baseline"].model.beta == 1.0
+    assert all(c.train.seed == 3 and c.train.steps == 40 for c in configs.values())
+    assert configs["KL warm-up"].model.warmup_steps == 20
+
+
+def record(acc, nmi=0.1, steps=(250, 500), **extra):
+    from auxlib.train import Record
+
+    config = ablation.runs("quick", "synth-svhn")["baseline"]
+    scores = [{"step": s, "images": 64 * s, "acc": acc * s / steps[-1], "nmi": nmi, "nmi_polarity": 0.3,
+               "clusters_used": 20.0, **extra} for s in steps]
+    return Record(config, [{"step": steps[-1], "loss": 1.0, "kl_g": 50.0, "kl_l": 20.0, "kl_y": 2.0}], scores,
+                  120.0, "cpu")
+
+
+def test_table_reads_the_last_scores_and_the_change_from_the_baseline():
+    records = {"baseline": record(0.20), "better": record(0.31), "dark-on-light images only": record(0.5)}
+    table = ablation.table(records)
+    assert table.loc["better", "ACC"] == 0.31 and round(table.loc["better", "Δ ACC (points)"], 6) == 11.0
+    assert table.loc["baseline", "kl_y"] == 2.0 and table.loc["baseline", "minutes"] == 2.0
+    assert table.loc["better", "clusters used"] == 20
+    assert ablation.best(records) == "better"  # the diagnostic is never chosen, however high
+
+
+def test_a_record_without_scores_is_refused():
+    empty = record(0.2)
+    empty.scores.clear()
+    import pytest
+
+    with pytest.raises(ValueError, match="record must hold training-time scores"):
+        ablation.final_scores(empty)
+
+
+def test_extrapolation_follows_a_log_linear_curve_and_clips_to_one():
+    import pytest
+
+    curve = [{"images": 10.0 ** e, "acc": 0.1 * e} for e in (3, 4, 5, 6)]  # +0.1 per tenfold
+    prediction, slope = ablation.extrapolate(curve, 1e8)
+    assert prediction == pytest.approx(0.8) and slope == pytest.approx(0.1)
+    assert ablation.extrapolate(curve, 1e20)[0] == 1.0
+    bent = [{"images": 1e3, "acc": 0.0}, {"images": 1e4, "acc": 0.5}, *curve[2:]]  # only the tail counts
+    assert ablation.extrapolate(bent, 1e8)[0] == pytest.approx(0.8)
+    with pytest.raises(ValueError, match="scores must hold at least 2 points"):
+        ablation.extrapolate(curve[:1], 1e8)
