@@ -16,4 +16,5 @@ from .models import AuxVAE
 
 __version__ = "0.1.0"
 __all__ = ["ablation", "config", "data", "factors", "latents", "likelihoods", "metrics", "models", "monitor",
-           "placement", "plots", "results", "train", "transforms", "AuxVAEConfig", "RunConfig", "TrainConfig", "experiment", "AuxVAE"]
+           "placement", "plots", "results", "train", "transforms", "AuxVAEConfig", "RunConfig", "TrainConfig",
+           "experiment", "AuxVAE"]

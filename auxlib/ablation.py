@@ -23,6 +23,8 @@ BASELINE: dict[str, Any] = dict(posterior="factorised", branch="compact", beta=1
 SPLIT_BRANCH: dict[str, Any] = dict(branch="split", y_hidden=(1024, 128))
 #: The polarity value of dark digits on a light background in synth-svhn's factors.
 DARK_ON_LIGHT = 0
+#: The authors' setting at the book's scale: [SPLIT]'s clustering run on the compact network.
+SPLIT_SETTING = "[SPLIT]'s setting: joint, β = α = 40, [SPLIT] branch"
 #: The baseline and the settings that change one thing from it.
 SINGLE = ("baseline", "β = α = 8", "β = α = 40", "KL warm-up", "β = α = 8, warm-up", "β = α = 40, warm-up",
           "joint posterior", "[SPLIT] branch", "mixture p̂(x̂ | z_l)", "patch size 1")
@@ -50,7 +52,7 @@ def changes(steps: int) -> dict[str, dict[str, Any]]:
     }
     combined = {
         "joint, β = α = 40, warm-up": dict(joint, beta=40.0, alpha=40.0, **warm),
-        "[SPLIT]'s setting: joint, β = α = 40, [SPLIT] branch": dict(joint, beta=40.0, alpha=40.0, **SPLIT_BRANCH),
+        SPLIT_SETTING: dict(joint, beta=40.0, alpha=40.0, **SPLIT_BRANCH),
     }
     diagnostic = {"dark-on-light images only": dict(where=("polarity", DARK_ON_LIGHT))}
     assert tuple(single) == SINGLE and tuple(diagnostic) == DIAGNOSTICS
@@ -65,6 +67,15 @@ def runs(profile: str, dataset: str, seed: int = 0, steps: int | None = None, di
     length = experiment("exp2", profile, dataset=dataset, steps=steps).train.steps
     return {name: experiment("exp2", profile, dataset=dataset, seed=seed, steps=steps, **dict(BASELINE, **change))
             for name, change in changes(length).items() if diagnostics or name not in DIAGNOSTICS}
+
+
+def curve_runs(profile: str, dataset: str, chosen: str, steps: int, seed: int = 0) -> dict[str, RunConfig]:
+    """The ``chosen`` setting and [SPLIT]'s (:data:`SPLIT_SETTING`), trained for ``steps``, a longer budget, for
+    their learning curves; a warm-up spans the first half of the longer run too."""
+    configs = runs(profile, dataset, seed=seed, steps=steps, diagnostics=False)
+    if chosen not in configs:
+        raise ValueError(f"chosen must be one of the ablation's candidate settings, got {chosen!r}.")
+    return {name: configs[name] for name in dict.fromkeys([chosen, SPLIT_SETTING])}
 
 
 def final_scores(record: Record) -> dict[str, float]:
@@ -109,3 +120,13 @@ def extrapolate(scores: list[dict[str, float]], images: float, key: str = "acc",
         raise ValueError(f"scores must hold at least 2 points in the last {tail:.0%} of the curve, got {len(used)}.")
     slope, intercept = np.polyfit(np.log10([r["images"] for r in used]), [r[key] for r in used], 1)
     return float(np.clip(intercept + slope * np.log10(images), 0.0, 1.0)), float(slope)
+
+
+def describe(config: RunConfig) -> str:
+    """The settings the ablation varies, of one AuxGMVAE run, as a phrase for the book."""
+    m, t = config.model, config.train
+    likelihood = (f"a mixture of {m.aux_components} discretised logistics" if m.aux_components > 1
+                  else "one discretised logistic per subpixel")
+    warm = f"a KL warm-up over {m.warmup_steps:,} steps" if m.warmup_steps else "no KL warm-up"
+    return (f"the {m.posterior} posterior, β = {m.beta:g}, α = {m.alpha:g}, {warm}, the {m.branch} branch, "
+            f"{likelihood} for p̂(x̂ | z_l), patch size {m.patch_size}, {t.steps:,} steps of {t.batch_size} images")

@@ -397,7 +397,8 @@ def _save_finished(folder: Path, model: nn.Module, config: RunConfig, history: l
     with atomic_path(folder / WEIGHTS) as tmp:
         torch.save(model.state_dict(), tmp)
     device = next(model.parameters()).device
-    hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device.type}, {os.cpu_count()} cores"
+    hardware = (torch.cuda.get_device_name(device) if device.type == "cuda"
+                else f"{device.type}, {os.cpu_count()} cores")
     record = {"config": config.to_dict(), "history": history, "scores": scores, "seconds": seconds,
               "hardware": hardware, "torch": torch.__version__}
     with atomic_path(folder / RECORD) as tmp:
@@ -430,7 +431,8 @@ def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike, workers
     or trained is copied into ``archive``, so that a machine without the weights (a fresh clone, a laptop) shows
     the same curves without training again. For work that needs only the curves, not the models."""
     folder, archive = runs_root(root), Path(archive)
-    missing = [c for c in configs if not (folder / c.key() / RECORD).exists() and not (archive / f"{c.key()}.json").exists()]
+    missing = [c for c in configs
+               if not (folder / c.key() / RECORD).exists() and not (archive / f"{c.key()}.json").exists()]
     if missing:
         train_all(missing, workers=workers, root=folder, progress=progress)
     found = []

@@ -5,6 +5,7 @@ The book is copied to a temporary folder first, so that the committed notebooks 
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -47,6 +48,16 @@ def book_copy(tmp_path_factory) -> Path:
 def test_every_toc_notebook_has_test_parameters():
     assert toc_notebooks(), "the table of contents lists no notebook"
     assert set(toc_notebooks()) <= set(PARAMETERS)
+
+
+@pytest.mark.parametrize("notebook", toc_notebooks())
+def test_papermill_finds_every_parameter_of_the_parameters_cell(notebook):
+    # papermill reads the cell line by line and drops a line it cannot parse (say, a comment holding " = "), after
+    # which `-p name value` calls the parameter unknown: every name assigned in the cell must be among its finds.
+    cells = json.loads((ROOT / notebook).read_text())["cells"]
+    source = "".join(next(c for c in cells if "parameters" in c["metadata"].get("tags", []))["source"])
+    assigned = {t.id for node in ast.parse(source).body if isinstance(node, ast.Assign) for t in node.targets}
+    assert assigned and assigned == set(papermill.inspect_notebook(ROOT / notebook))
 
 
 @pytest.mark.parametrize("notebook", toc_notebooks())
