@@ -65,12 +65,16 @@ def test_finished_run_is_loaded_not_retrained(tiny_images, tmp_path, monkeypatch
     assert same_weights(first.model, again.model) and again.history == first.history
 
 
-def test_interrupted_run_resumes_to_the_same_result(tiny_images, tmp_path, monkeypatch):
-    cfg = small_config()
+@pytest.mark.parametrize("model", ["AuxVAE", "AuxGMVAE with scores"])
+def test_interrupted_run_resumes_to_the_same_result(tiny_images, tmp_path, monkeypatch, model):
+    from auxlib.models import AuxGMVAE
+    from tests.test_monitor import gmvae_config
+
+    cfg, cls = (small_config(), AuxVAE) if model == "AuxVAE" else (gmvae_config(steps=12), AuxGMVAE)
     reference = train.train(cfg, tiny_images, root=tmp_path / "a", progress=False)
 
     calls = {"n": 0}
-    original = AuxVAE.loss
+    original = cls.loss
 
     def crash_at_step_ten(self, *args, **kwargs):
         calls["n"] += 1
@@ -78,14 +82,15 @@ def test_interrupted_run_resumes_to_the_same_result(tiny_images, tmp_path, monke
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(AuxVAE, "loss", crash_at_step_ten)
+    monkeypatch.setattr(cls, "loss", crash_at_step_ten)
     with pytest.raises(KeyboardInterrupt):
         train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
     assert (tmp_path / "b" / cfg.key() / "checkpoint.pt").exists()
-    monkeypatch.setattr(AuxVAE, "loss", original)
+    monkeypatch.setattr(cls, "loss", original)
     resumed = train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
     assert same_weights(reference.model, resumed.model)
-    assert resumed.history == reference.history
+    assert resumed.history == reference.history and resumed.scores == reference.scores
+    assert len(resumed.scores) == (3 if cls is AuxGMVAE else 0)
     assert not (resumed.path / "checkpoint.pt").exists()
 
 
@@ -235,29 +240,6 @@ def test_compiled_training_follows_the_eager_loss(tiny_images, tmp_path):
     compiled = train.train(small_config(steps=8, precision="fp32", compile=True), tiny_images, root=tmp_path / "b",
                            progress=False)
     assert [r["loss"] for r in compiled.history] == pytest.approx([r["loss"] for r in eager.history], rel=1e-3)
-
-
-def test_interrupted_run_resumes_its_scores_too(tiny_images, tmp_path, monkeypatch):
-    from auxlib.models import AuxGMVAE
-    from tests.test_monitor import gmvae_config
-
-    cfg = gmvae_config(steps=12)
-    reference = train.train(cfg, tiny_images, root=tmp_path / "a", progress=False)
-    original, calls = AuxGMVAE.loss, {"n": 0}
-
-    def crash_at_step_ten(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 10:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(AuxGMVAE, "loss", crash_at_step_ten)
-    with pytest.raises(KeyboardInterrupt):
-        train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
-    monkeypatch.setattr(AuxGMVAE, "loss", original)
-    resumed = train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
-    assert same_weights(reference.model, resumed.model)
-    assert resumed.scores == reference.scores and len(resumed.scores) == 3
 
 
 def test_learning_rate_decays_in_steps(tiny_images, tmp_path, monkeypatch):
