@@ -45,8 +45,10 @@ def for_model(model: nn.Module, data: ImageSet, images: int, device: torch.devic
     set is scored on the same ones), or None for models without training-time scores."""
     if not isinstance(model, AuxGMVAE):
         return None
+    from .train import to_tensor  # here, not at the top: the trainer imports this module
+
     sample = data.subset(images, seed=0)
-    x = torch.from_numpy(np.ascontiguousarray(sample.images)).permute(0, 3, 1, 2).to(device)
+    x = to_tensor(sample.images, device)
     polarity = None if sample.factors is None else sample.factors.get("polarity")
 
     def score(trained: nn.Module) -> dict[str, float]:
