@@ -249,7 +249,12 @@ class RunConfig:
     """One training run: a model, trained on a data set's train split, with its extra split appended when
     ``extra`` (the paper trains on SVHN train + extra); of those images only the ones whose true factor
     ``where[0]`` equals ``where[1]`` when ``where`` is set (data sets that record factors: synth-svhn), and of
-    those ``n_train`` drawn at random when it is set."""
+    those ``n_train`` drawn at random when it is set.
+
+    ``judge``, the run of a classifier of the same data set, reads an AuxVAE's decodes for its scores during
+    training (:mod:`auxlib.monitor`); like the score settings it watches a run without changing it, so it is left
+    out of the key.
+    """
 
     dataset: str
     model: AuxVAEConfig | AuxGMVAEConfig | ClassifierConfig
@@ -257,6 +262,7 @@ class RunConfig:
     n_train: int | None = None
     extra: bool = False
     where: tuple[str, int] | None = None
+    judge: RunConfig | None = None
 
     def __post_init__(self) -> None:
         if self.where is not None:
@@ -271,16 +277,21 @@ class RunConfig:
                  "None (the whole split) or a positive integer", self.n_train)
         _require(tuple(self.model.image_shape) == DATASETS[self.dataset], "model.image_shape",
                  f"{DATASETS[self.dataset]} for {self.dataset}", self.model.image_shape)
+        _require(self.judge is None or (isinstance(self.judge, RunConfig) and isinstance(
+            self.judge.model, ClassifierConfig) and self.judge.dataset == self.dataset), "judge",
+                 f"None or the RunConfig of a classifier of {self.dataset}", self.judge)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, with the model's class name so the run can be rebuilt."""
         out = dataclasses.asdict(self)
         out["model_type"] = type(self.model).__name__
+        out["judge"] = None if self.judge is None else self.judge.to_dict()
         return out
 
     def key(self) -> str:
         """Hash of everything that changes what is learned: the name of this run in the run cache."""
         described = self.to_dict()
+        del described["judge"]
         described["train"] = {k: v for k, v in described["train"].items() if k not in _NOT_IN_KEY}
         for part in (described, described["model"], described["train"]):
             for name in [k for k, v in part.items() if _KEY_ONLY_IF_SET.get(k, ...) == v]:
@@ -293,7 +304,8 @@ class RunConfig:
         """Inverse of :meth:`to_dict`."""
         model_cls = MODEL_CONFIGS[data["model_type"]]
         return cls(dataset=data["dataset"], model=model_cls(**data["model"]), train=TrainConfig(**data["train"]),
-                   n_train=data["n_train"], extra=data.get("extra", False), where=data.get("where"))
+                   n_train=data["n_train"], extra=data.get("extra", False), where=data.get("where"),
+                   judge=None if data.get("judge") is None else cls.from_dict(data["judge"]))
 
 
 MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "AuxGMVAEConfig": AuxGMVAEConfig,
@@ -322,10 +334,13 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     },
     # Experiment 1's AuxVAEs, shared by exp1_1 and exp1_2 so that the second chapter reuses the first one's
     # models. Patch size 1 (pixel shuffle) is the paper's setting for this experiment ([SPLIT]).
+    # Their decodes are scored during training by the chapter's classifier (JUDGED).
     "exp1": {
-        "quick": dict(patch_size=1, steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),
-        "standard": dict(patch_size=1, steps=3500, batch_size=64, lr=1e-3, log_every=50, checkpoint_every=500),
-        "paper": dict(_PAPER, patch_size=1),
+        "quick": dict(patch_size=1, steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10,
+                      score_every=10, score_images=128),
+        "standard": dict(patch_size=1, steps=3500, batch_size=64, lr=1e-3, log_every=50, checkpoint_every=500,
+                         score_every=250, score_images=2000),
+        "paper": dict(_PAPER, patch_size=1, score_every=10_000, score_images=10_000),
     },
     # Experiment 2's AuxGMVAEs, shared by exp2_1 and exp2_2. [SPLIT]: patch size 4, k = 30, tau = 0.4. The quick
     # and standard profiles use the setting the ablation chose on train-split scores (exp2_gap, auxlib.ablation).
@@ -363,7 +378,9 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
                "standard": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1], "kmeans_train": 10_000},
                "paper": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1, 2, 3], "kmeans_train": 73_257}},
     "exp2_2": {"quick": {"grid": 4}, "standard": {"grid": 8}, "paper": {"grid": 10}},
-    "exp2_gap": {"quick": {"workers": 2}, "standard": {"workers": 2}, "paper": {"workers": 1}},
+    # curve_steps: the longer budget of the learning curves of the chosen and the authors' settings
+    "exp2_gap": {"quick": {"workers": 2, "curve_steps": 40}, "standard": {"workers": 2, "curve_steps": 50_000},
+                 "paper": {"workers": 1, "curve_steps": 3_000_000}},
     "placement": {
         "quick": dict(patch_sizes=[1, 4], betas=[1.0, 4.0], extra_seeds=[1], z_g_sizes=[16, 48],
                       probe_images=300, workers=2),
@@ -374,6 +391,9 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
+#: The chapters whose AuxVAEs are scored during training by the classifier of their profile and data set (its
+#: ``judge``, :mod:`auxlib.monitor`): the classifier of the data chapter, seed 0.
+JUDGED = ("exp1",)
 #: The model config of the chapters whose runs are not AuxVAEs.
 CHAPTER_MODELS: dict[str, type] = {"classifier": ClassifierConfig, "exp2": AuxGMVAEConfig}
 
@@ -402,8 +422,10 @@ def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10"
     _require(not unknown, "parameters", f"among {', '.join(sorted(known))}", sorted(unknown))
     model_cfg = model(image_shape=DATASETS[dataset], **{k: v for k, v in values.items() if k in model_fields})
     train_cfg = TrainConfig(**{k: v for k, v in values.items() if k in _TRAIN_FIELDS})
+    judged = chapter in JUDGED and train_cfg.score_every > 0 and type(model_cfg) is AuxVAEConfig
     return RunConfig(dataset=dataset, model=model_cfg, train=train_cfg, n_train=values.get("n_train"),
-                     extra=values.get("extra", False), where=values.get("where"))
+                     extra=values.get("extra", False), where=values.get("where"),
+                     judge=experiment("classifier", profile, dataset=dataset) if judged else None)
 
 
 def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str, Any]:

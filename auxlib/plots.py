@@ -279,9 +279,10 @@ def score_curves(curves: dict[str, Sequence[dict[str, float]]], key: str = "acc"
         ax.annotate(label, (images, 1), xycoords=("data", "axes fraction"), ha="right", va="top", fontsize=8,
                     color="grey", rotation=90)
     ax.set_xscale("log")
-    # ticks at 1, 2 and 5 of each decade, written 20k, 50k, 1M: a curve spans a decade or two, where the default
-    # labels of every minor tick run into each other
-    ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    # ticks at 1, 2 and 5 of each decade, written 20k, 50k, 1M, where the curves span a few decades (the default
+    # labels of every minor tick run into each other); at 1 alone over wider spans, such as out to a paper's budget
+    low, high = ax.get_xlim()
+    ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0) if high / low < 1e3 else (1.0,)))
     ax.xaxis.set_major_formatter(ticker.EngFormatter(sep=""))
     ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel("training images seen")

@@ -210,6 +210,9 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     images = to_tensor(data.images, device, channels_last=True)
     labels = torch.from_numpy(np.asarray(data.labels)).to(device)
 
+    # The judge trains (or loads) before the seed is set, since building it draws initial weights, and on every
+    # rank, since under torchrun training is collective.
+    judge = train(config.judge, root=root, progress=progress).model if config.judge and tc.score_every else None
     torch.manual_seed(tc.seed)
     model = build(config.model).to(device, memory_format=torch.channels_last)  # faster convolutions on CPU and GPU
     optimiser = make_optimiser(model, tc.lr)
@@ -220,7 +223,7 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     checkpoint = folder / CHECKPOINT
     if checkpoint.exists():
         state = {**state, **(_resume(checkpoint, model, optimiser, shuffle_rng, place) or {})}
-    score = monitor.for_model(model, data, tc.score_images, device) if tc.score_every and lead else None
+    score = monitor.for_model(model, data, tc.score_images, device, judge) if tc.score_every and lead else None
 
     objective: nn.Module = Objective(model)
     if place.size > 1:
@@ -313,6 +316,8 @@ def train_all(configs: Sequence[RunConfig], *, workers: int = 1, root: str | os.
     configs, folder = list(configs), runs_root(root)
     unique = list(dict.fromkeys(configs))
     pending = [c for c in unique if not (folder / c.key() / RECORD).exists()]
+    for judge in dict.fromkeys(c.judge for c in pending if c.judge and c.train.score_every):
+        train(judge, root=folder, progress=progress)  # before the workers start, so that they share it
     bar = tqdm(total=len(unique), initial=len(unique) - len(pending), disable=not progress or rank > 0, desc="runs")
     if workers == 1 or len(pending) < 2:
         for config in pending:

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 from pathlib import Path
 
@@ -168,3 +169,21 @@ def test_config_command_prints_what_experiment_builds(capsys):
     assert printed == auxlib.experiment("exp1", "quick", dataset="synth-svhn", beta=4.0, aux=False)
     with pytest.raises(SystemExit, match="NAME=VALUE"):
         main(["config", "exp1", "--set", "beta"])
+
+
+def test_experiment_one_runs_are_judged_by_the_chapters_classifier_out_of_their_key():
+    for profile in auxlib.config.PROFILE_NAMES:
+        cfg = auxlib.experiment("exp1", profile, dataset="synth-svhn")
+        assert cfg.judge == auxlib.experiment("classifier", profile, dataset="synth-svhn")
+        assert RunConfig.from_dict(cfg.to_dict()) == cfg
+        unwatched = auxlib.experiment("exp1", profile, dataset="synth-svhn", score_every=0)
+        assert unwatched.judge is None and unwatched.key() == cfg.key()
+    assert auxlib.experiment("exp2", "standard", dataset="synth-svhn").judge is None  # scored by its clusters
+
+
+def test_a_judge_must_be_a_classifier_of_the_same_data_set():
+    cfg = auxlib.experiment("exp1", "quick", dataset="synth-svhn")
+    with pytest.raises(ValueError, match="judge must be None or the RunConfig of a classifier of synth-svhn"):
+        dataclasses.replace(cfg, judge=auxlib.experiment("classifier", "quick", dataset="cifar10"))
+    with pytest.raises(ValueError, match="judge must be None or the RunConfig of a classifier"):
+        dataclasses.replace(cfg, judge=cfg)

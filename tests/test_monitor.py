@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -46,3 +48,56 @@ def test_scoring_does_not_change_what_is_learned(tiny_images, tmp_path):
 def test_models_without_clusters_have_no_monitor(tiny_images):
     model = auxlib.models.build(auxlib.experiment("method", "quick").model)
     assert monitor.for_model(model, tiny_images, 10, torch.device("cpu")) is None
+
+
+def judged_config(judge, **changes):
+    params = dict(steps=8, batch_size=16, log_every=4, checkpoint_every=4, z_g=4, z_l=4, widths=(8, 16),
+                  score_every=4, score_images=32)
+    config = auxlib.experiment("method", "quick", **{**params, **changes})
+    return dataclasses.replace(config, judge=judge)
+
+
+@pytest.fixture
+def judge(tiny_images, tmp_path):
+    """A classifier trained on the tiny images, in the run cache that the judged runs use."""
+    config = auxlib.experiment("classifier", "quick", model=auxlib.config.ClassifierConfig, steps=4, widths=(8,))
+    train.train(config, tiny_images, root=tmp_path / "runs", progress=False)
+    return config
+
+
+def test_training_records_decode_scores_read_by_the_judge(tiny_images, judge, tmp_path):
+    run = train.train(judged_config(judge), tiny_images, root=tmp_path / "runs", progress=False)
+    assert [(row["step"], row["images"]) for row in run.scores] == [(4, 64), (8, 128)]
+    assert set(run.scores[0]) == {"step", "images", *auxlib.latents.RESAMPLED}
+    assert all(0 <= row[d] <= 1 for row in run.scores for d in auxlib.latents.RESAMPLED)
+    assert train.load_run(run.path).config.judge == judge
+
+
+def test_decode_scoring_does_not_change_what_is_learned(tiny_images, judge, tmp_path):
+    watched = train.train(judged_config(judge), tiny_images, root=tmp_path / "runs", progress=False)
+    unwatched = train.train(judged_config(None, score_every=0), tiny_images, root=tmp_path / "b", progress=False)
+    assert watched.config.key() == unwatched.config.key() and unwatched.scores == []
+    assert all(torch.equal(a, b) for a, b in zip(watched.model.state_dict().values(),
+                                                 unwatched.model.state_dict().values()))
+
+
+class Constant(torch.nn.Module):
+    """A judge that names the same label for every image."""
+
+    def __init__(self, label: int):
+        super().__init__()
+        self.label = label
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return torch.nn.functional.one_hot(torch.full((len(x),), self.label), 10).float()
+
+
+def test_decode_scores_are_the_judges_accuracy_on_every_decode(tiny_images):
+    model = auxlib.models.build(auxlib.experiment("method", "quick", z_g=4, z_l=4, widths=(8, 16)).model)
+    x = train.to_tensor(tiny_images.images)
+    share = float((tiny_images.labels == 3).mean())
+    model.train()
+    scores = monitor.decode_scores(model, Constant(3), x, tiny_images.labels)
+    assert scores == {d: pytest.approx(share) for d in auxlib.latents.RESAMPLED}
+    assert model.training  # the mode is restored for the next training step

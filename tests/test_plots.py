@@ -145,3 +145,15 @@ def test_score_grid_annotates_every_cell_and_outlines_the_marked_ones():
     outlined = {p.get_label(): (round(p.get_x()), round(p.get_y())) for p in ax.patches}
     assert outlined == {"best": (1, 1), "paper": (0, 0)}  # (column, row) of each marked cell
     plt.close("all")
+
+
+def test_score_curves_tick_every_decade_only_over_wide_spans():
+    rows = [{"images": 10.0 ** e, "acc": 0.1 * e} for e in (3, 4)]
+    narrow = plots.score_curves({"run": rows})
+    narrow.figure.canvas.draw()
+    assert 2000 in narrow.get_xticks()  # 1, 2 and 5 of each decade
+    wide = plots.score_curves({"run": rows}, marks={"budget": 1e8})
+    wide.figure.canvas.draw()
+    ticks = [t for t in wide.get_xticks() if 1e3 <= t <= 1e8]
+    assert ticks and all(np.log10(t) == round(np.log10(t)) for t in ticks)
+    plt.close("all")
