@@ -364,6 +364,8 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 # Chapter settings that are not part of a training run, per profile; overridden like the run parameters.
+# extra_seeds: more main models, for the spread between seeds; sweep_steps: the length of every run of the sweep
+# of what limits the decodes (auxlib.decode_sweep)
 _EXP1_2 = dict(betas=[0.5, 1.0, 2.0, 4.0, 8.0], baseline_beta=4.0)
 SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "method": {"quick": {}, "standard": {}, "paper": {}},
@@ -371,9 +373,11 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
              "paper": {"kmeans_images": 26_032}},
     "exp1_1": {"quick": {"codes": 2, "swap_images": 4}, "standard": {"codes": 3, "swap_images": 8},
                "paper": {"codes": 3, "swap_images": 8}},
-    "exp1_2": {"quick": dict(_EXP1_2, eval_images=200, repeats=2),
-               "standard": dict(_EXP1_2, eval_images=3000, repeats=3),
-               "paper": dict(_EXP1_2, eval_images=26_032, repeats=5)},
+    "exp1_2": {"quick": dict(_EXP1_2, eval_images=200, repeats=2, extra_seeds=[1], sweep_steps=40, workers=2),
+               "standard": dict(_EXP1_2, eval_images=3000, repeats=3, extra_seeds=[1, 2], sweep_steps=10_000,
+                                workers=2),
+               "paper": dict(_EXP1_2, eval_images=26_032, repeats=5, extra_seeds=[1, 2], sweep_steps=200_000,
+                             workers=1)},
     "exp2_1": {"quick": {"seeds": [0, 1], "k10_seeds": [0], "kmeans_train": 1000},
                "standard": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1], "kmeans_train": 10_000},
                "paper": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1, 2, 3], "kmeans_train": 73_257}},

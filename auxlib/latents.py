@@ -88,9 +88,13 @@ def swap_grid(model: AuxVAE, rows: torch.Tensor, columns: torch.Tensor,
 
 
 def resampled_decodes(model: AuxVAE, posterior: Posterior, resample: str | None,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
-    """Decode the posterior means, with part ``resample`` ("g", "l" or None) replaced by prior draws."""
+                      generator: torch.Generator | None = None, sample: bool = False) -> torch.Tensor:
+    """Decode the posterior means (draws from the posterior when ``sample``), with part ``resample`` ("g", "l"
+    or None) replaced by prior draws."""
     z_g, z_l = posterior.mu_g, posterior.mu_l
+    if sample:
+        z_g = z_g + posterior.std_g * torch.randn(z_g.shape, generator=generator)
+        z_l = z_l + posterior.std_l * torch.randn(z_l.shape, generator=generator)
     if resample == "g":
         z_g = prior(len(z_g), z_g.shape[1], generator)
     elif resample == "l":
@@ -101,8 +105,9 @@ def resampled_decodes(model: AuxVAE, posterior: Posterior, resample: str | None,
 
 
 def resampling_accuracies(model: AuxVAE, classifier: nn.Module, images: torch.Tensor, labels: np.ndarray,
-                          repeats: int = 3, seed: int = 0) -> dict[str, np.ndarray]:
-    """SPEC Fig. 3: the classifier's accuracy on the three decodes of :data:`RESAMPLED`, once per repeat.
+                          repeats: int = 3, seed: int = 0, sample: bool = False) -> dict[str, np.ndarray]:
+    """The paper's Fig. 3 (section 2): the classifier's accuracy on the three decodes of :data:`RESAMPLED`, once
+    per repeat; the parts kept are the posterior means, or draws from the posterior when ``sample``.
 
     Every repeat encodes the images again (a fresh shuffle for the local encoder) and draws fresh prior
     samples, so the spread over repeats is the spread of the test itself. Returns one array of ``repeats``
@@ -114,7 +119,7 @@ def resampling_accuracies(model: AuxVAE, classifier: nn.Module, images: torch.Te
         generator = torch.Generator().manual_seed(seed * 1000 + r)
         posterior = encode(model, images, generator)
         for name, part in RESAMPLED.items():
-            decoded = resampled_decodes(model, posterior, part, generator)
+            decoded = resampled_decodes(model, posterior, part, generator, sample)
             out[name].append(float((predict(classifier, decoded).numpy() == labels).mean()))
     return {name: np.array(values) for name, values in out.items()}
 

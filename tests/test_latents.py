@@ -149,3 +149,13 @@ def test_pixels_are_flat_rows_in_unit_range():
 def test_codes_repeat_by_default_although_z_l_reads_a_random_shuffle(model):
     x = images(6)
     assert np.array_equal(latents.codes(model, x, "l"), latents.codes(model, x, "l"))
+
+
+def test_sampled_decodes_draw_the_kept_parts_from_the_posterior(model):
+    post = latents.encode(model, images(4), torch.Generator().manual_seed(0))
+    means = latents.resampled_decodes(model, post, None)
+    sampled = latents.resampled_decodes(model, post, None, torch.Generator().manual_seed(1), sample=True)
+    assert torch.allclose(means, model.decode(post.mu_g, post.mu_l), atol=1e-6)
+    assert not torch.allclose(sampled, means)
+    narrow = post._replace(std_g=torch.zeros_like(post.std_g), std_l=torch.zeros_like(post.std_l))
+    assert torch.allclose(latents.resampled_decodes(model, narrow, None, sample=True), means, atol=1e-6)
