@@ -10,11 +10,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import numbers
 import os
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 #: Data sets auxlib can load, with their image shape (channels, height, width).
@@ -46,12 +50,54 @@ def _require(ok: bool, name: str, allowed: str, value: Any) -> None:
         raise ValueError(f"{name} must be {allowed}, got {value!r}.")
 
 
+def _one_of(name: str, value: Any, allowed: Any) -> None:
+    """Raise a ValueError naming ``name`` unless ``value`` is one of the strings ``allowed``."""
+    _require(isinstance(value, str) and value in allowed, name, f"one of {', '.join(allowed)}", value)
+
+
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _canonical(value: Any, hint: Any) -> Any:
+    """``value`` in the one plain-Python form of the field type ``hint``: numbers of a float field as float, whole
+    numbers of an int field as int, NumPy scalars as Python ones, lists and arrays of a tuple field as tuples.
+    Values of the wrong kind are returned as they are, for the field's check to name."""
+    if value is None:
+        return None
+    kind = hint
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(options) != 1:  # a union of config classes: each canonicalises itself
+            return value
+        kind = options[0]
+    if kind is float and _is_number(value):
+        return float(value)
+    if kind is int and _is_number(value) and float(value).is_integer():
+        return int(value)
+    if kind is bool and isinstance(value, np.bool_):
+        return bool(value)
+    if kind is str and isinstance(value, np.str_):
+        return str(value)
+    if typing.get_origin(kind) is tuple and isinstance(value, (list, tuple, np.ndarray)):
+        items = typing.get_args(kind)
+        parts = [items[0]] * len(value) if items[-1] is Ellipsis else list(items)
+        if len(parts) != len(value):
+            return tuple(value)
+        return tuple(_canonical(v, h) for v, h in zip(value, parts))
+    return value
+
+
+def _canonicalise(config: Any) -> None:
+    """Store every field of the frozen dataclass ``config`` in its canonical form (:func:`_canonical`), so that
+    equal values give equal run keys and every checkpoint holds plain Python only."""
+    hints = typing.get_type_hints(type(config))
+    for f in dataclasses.fields(config):
+        object.__setattr__(config, f.name, _canonical(getattr(config, f.name), hints[f.name]))
 
 
 def _positive_int(name: str, value: Any) -> None:
@@ -87,18 +133,16 @@ class AuxVAEConfig:
     warmup_steps: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "image_shape", tuple(self.image_shape))
-        object.__setattr__(self, "widths", tuple(self.widths))
+        _canonicalise(self)
         _positive_int("z_g", self.z_g)
         _positive_int("z_l", self.z_l)
         _check_widths(self.widths, self.image_shape)
-        _require(self.arch in ARCHS, "arch", f"one of {', '.join(ARCHS)}", self.arch)
+        _one_of("arch", self.arch, ARCHS)
         _require(self.arch != "split" or len(self.widths) == 3, "widths", "3 layers for arch 'split'", self.widths)
-        _require(self.likelihood in LIKELIHOODS, "likelihood", f"one of {', '.join(LIKELIHOODS)}", self.likelihood)
-        _require(self.transform in TRANSFORMS, "transform", f"one of {', '.join(TRANSFORMS)}", self.transform)
+        _one_of("likelihood", self.likelihood, LIKELIHOODS)
+        _one_of("transform", self.transform, TRANSFORMS)
         _require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
         _require(_is_number(self.beta) and self.beta >= 0, "beta", "a number >= 0", self.beta)
-        object.__setattr__(self, "beta", float(self.beta))  # beta=1 and beta=1.0 name the same cached run
         check_patch_size("patch_size", self.patch_size, self.image_shape)
         _positive_int("aux_components", self.aux_components)
         _require(self.aux_components == 1 or self.likelihood == "logistic", "aux_components",
@@ -131,7 +175,6 @@ class AuxGMVAEConfig(AuxVAEConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "y_hidden", tuple(self.y_hidden))
         _require(_is_int(self.k) and self.k >= 2, "k", "an integer >= 2", self.k)
         _require(_is_number(self.tau) and self.tau > 0, "tau", "a positive number", self.tau)
         _require(self.tau_start is None or (_is_number(self.tau_start) and self.tau_start > 0), "tau_start",
@@ -142,8 +185,17 @@ class AuxGMVAEConfig(AuxVAEConfig):
                  self.y_hidden)
         _require(_is_number(self.y_dropout) and 0 <= self.y_dropout < 1, "y_dropout", "a number in [0, 1)",
                  self.y_dropout)
-        _require(self.posterior in POSTERIORS, "posterior", f"one of {', '.join(POSTERIORS)}", self.posterior)
-        _require(self.branch in BRANCHES, "branch", f"one of {', '.join(BRANCHES)}", self.branch)
+        _one_of("posterior", self.posterior, POSTERIORS)
+        _one_of("branch", self.branch, BRANCHES)
+
+
+def check_dataset(name: str, value: Any, optional: bool = False) -> None:
+    """Raise a ValueError naming ``name`` unless ``value`` is a data set of :data:`DATASETS` (or None, when
+    ``optional``): for chapter parameters that name a second data set."""
+    if optional and value is None:
+        return
+    _require(isinstance(value, str) and value in DATASETS, name,
+             f"{'None or ' if optional else ''}one of {', '.join(DATASETS)}", value)
 
 
 def check_patch_size(name: str, value: Any, image_shape: tuple[int, int, int]) -> None:
@@ -164,8 +216,7 @@ class ClassifierConfig:
     dropout: float = 0.3
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "image_shape", tuple(self.image_shape))
-        object.__setattr__(self, "widths", tuple(self.widths))
+        _canonicalise(self)
         _require(_is_int(self.n_classes) and self.n_classes >= 2, "n_classes", "an integer >= 2", self.n_classes)
         _check_widths(self.widths, self.image_shape)
         _require(_is_number(self.dropout) and 0 <= self.dropout < 1, "dropout", "a number in [0, 1)", self.dropout)
@@ -220,17 +271,17 @@ class TrainConfig:
     score_images: int = 10_000
 
     def __post_init__(self) -> None:
+        _canonicalise(self)
         _positive_int("steps", self.steps)
         _positive_int("batch_size", self.batch_size)
         _require(_is_number(self.lr) and self.lr > 0, "lr", "a positive number", self.lr)
         _require(_is_int(self.seed) and self.seed >= 0, "seed", "an integer >= 0", self.seed)
         _positive_int("log_every", self.log_every)
         _positive_int("checkpoint_every", self.checkpoint_every)
-        _require(self.device in DEVICES, "device", f"one of {', '.join(DEVICES)}", self.device)
-        _require(self.precision in PRECISIONS, "precision", f"one of {', '.join(PRECISIONS)}", self.precision)
+        _one_of("device", self.device, DEVICES)
+        _one_of("precision", self.precision, PRECISIONS)
         _require(isinstance(self.compile, bool), "compile", "True or False", self.compile)
         _require(_is_number(self.lr_decay) and 0 < self.lr_decay <= 1, "lr_decay", "a number in (0, 1]", self.lr_decay)
-        object.__setattr__(self, "lr_decay", float(self.lr_decay))
         _positive_int("lr_decay_every", self.lr_decay_every)
         _require(_is_int(self.score_every) and self.score_every >= 0, "score_every", "an integer >= 0",
                  self.score_every)
@@ -265,11 +316,11 @@ class RunConfig:
     judge: RunConfig | None = None
 
     def __post_init__(self) -> None:
+        _canonicalise(self)
         if self.where is not None:
             _require(isinstance(self.where, (list, tuple)) and len(self.where) == 2 and isinstance(self.where[0], str)
                      and _is_int(self.where[1]), "where", "None or a (factor name, integer value) pair", self.where)
-            object.__setattr__(self, "where", (self.where[0], self.where[1]))
-        _require(self.dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}", self.dataset)
+        _one_of("dataset", self.dataset, DATASETS)
         _require(isinstance(self.extra, bool), "extra", "True or False", self.extra)
         _require(not self.extra or self.dataset in EXTRA_SPLIT, "extra",
                  f"False for {self.dataset}, which has no extra split", self.extra)
@@ -368,7 +419,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
 # of what limits the decodes (auxlib.decode_sweep)
 _EXP1_2 = dict(betas=[0.5, 1.0, 2.0, 4.0, 8.0], baseline_beta=4.0)
 SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
-    "method": {"quick": {}, "standard": {}, "paper": {}},
+    "method": {profile: {"patch_sizes": [1, 2, 4, 8, 16, 32]} for profile in PROFILE_NAMES},
     "data": {"quick": {"kmeans_images": 1000}, "standard": {"kmeans_images": 10_000},
              "paper": {"kmeans_images": 26_032}},
     "exp1_1": {"quick": {"codes": 2, "swap_images": 4}, "standard": {"codes": 3, "swap_images": 8},
@@ -412,10 +463,10 @@ def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10"
     Parameters that are ``None`` keep the profile's value; any other value overrides it. ``model`` is the config
     class, by default the chapter's own (:data:`CHAPTER_MODELS`, else :class:`AuxVAEConfig`).
     """
-    _require(chapter in PROFILES, "chapter", f"one of {', '.join(PROFILES)}", chapter)
+    _one_of("chapter", chapter, PROFILES)
     model = model or CHAPTER_MODELS.get(chapter, AuxVAEConfig)
-    _require(profile in PROFILE_NAMES, "profile", f"one of {', '.join(PROFILE_NAMES)}", profile)
-    _require(dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}", dataset)
+    _one_of("profile", profile, PROFILE_NAMES)
+    _one_of("dataset", dataset, DATASETS)
     values = dict(PROFILES[chapter][profile])
     if dataset not in EXTRA_SPLIT:
         values.pop("extra", None)  # a profile's "train + extra" means the train split where there is no extra
@@ -436,8 +487,8 @@ def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str
     """A chapter's non-training settings for a profile, with the notebook's parameters that are not None
     applied. Integer settings must stay positive integers, number settings numbers >= 0, and list settings
     lists of numbers >= 0 (integers where the profile's are), non-empty unless [] means "skip"."""
-    _require(chapter in SETTINGS, "chapter", f"one of {', '.join(SETTINGS)}", chapter)
-    _require(profile in PROFILE_NAMES, "profile", f"one of {', '.join(PROFILE_NAMES)}", profile)
+    _one_of("chapter", chapter, SETTINGS)
+    _one_of("profile", profile, PROFILE_NAMES)
     values = dict(SETTINGS[chapter][profile])
     unknown = set(params) - set(values)
     _require(not unknown, "parameters", f"among {', '.join(sorted(values)) or 'none'}", sorted(unknown))
@@ -445,6 +496,8 @@ def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str
         if value is None:
             continue
         default = values[name]
+        if isinstance(default, list):
+            value = as_list(value)
         if _is_int(default):
             _positive_int(name, value)
         elif _is_number(default):
@@ -458,6 +511,17 @@ def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str
             value = list(value)
         values[name] = value
     return values
+
+
+def as_list(value: Any) -> Any:
+    """A list parameter as a user means it: papermill's ``-p betas "[1, 4]"`` delivers a string, read here as YAML,
+    and ``-p betas 4`` a single number, read as a list of one; anything else is returned as it is, to be checked."""
+    if isinstance(value, str):
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+    return [value] if _is_number(value) else value
 
 
 def book_parameters(notebook: str | os.PathLike) -> dict[str, Any]:

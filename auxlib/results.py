@@ -165,22 +165,28 @@ def agreement(measured: float, reported: float, spread: float = 0.0, tolerance: 
     return f"{abs(gap) * 100:.1f} points {'above' if gap > 0 else 'below'} {against}"
 
 
-def paper_comparison(directory: str | os.PathLike | None = None) -> pd.DataFrame:
+def paper_comparison(results_folder: str | os.PathLike | None = None) -> pd.DataFrame:
     """Every number the paper reports (``PAPER``) beside this book's value, read from the chapters' results files
-    (chapters not executed yet are left out): the quantity, the paper's value, ours with its spread, the data set,
-    profile and runs, the row of the paper's table it is set against, and a verdict from :func:`agreement`."""
+    in ``results_folder`` (default :func:`results_dir`; chapters not executed yet are left out): the quantity, the
+    paper's value, ours with its spread, the data set, profile and runs, the row of the paper's table it is set
+    against, and a verdict from :func:`agreement`. Raises ValueError when ``results_folder`` is not a folder."""
     rows = []
-    directory = Path(directory) if directory is not None else results_dir()
+    if results_folder is not None and not (isinstance(results_folder, (str, os.PathLike))
+                                           and Path(results_folder).is_dir()):
+        raise ValueError(f"results_dir must be None or a folder of results files, got {results_folder!r}.")
+    directory = Path(results_folder) if results_folder is not None else results_dir()
     if (directory / "exp1_2.json").exists():
         r = load("exp1_2", directory)
         rows.append({"experiment": "1.2", "quantity": "classifier, held-out test accuracy",
                      "paper": PAPER["exp1_2"]["classifier"], "ours": r["classifier"]["test_accuracy"],
                      "spread": "", "runs": 1, "dataset": r["dataset"], "profile": r["profile"]})
+        # one value per seed where the chapter trains several (the mean over its resamplings), else per resampling
+        over = "seeds" if "seeds" in r else "resamplings"
         for test, scores in r["models"]["AuxVAE"]["scores"].items():
             rows.append({"experiment": "1.2", "quantity": f"classifier on decodes: {test}",
                          "paper": PAPER["exp1_2"][test], "ours": scores["mean"],
-                         "spread": f"{scores['min']:.1%} to {scores['max']:.1%} over {len(scores['values'])} "
-                                   "resamplings", "runs": 1, "dataset": r["dataset"], "profile": r["profile"]})
+                         "spread": f"{scores['min']:.1%} to {scores['max']:.1%} over {len(scores['values'])} {over}",
+                         "runs": len(r.get("seeds", [0])), "dataset": r["dataset"], "profile": r["profile"]})
     if (directory / "exp2_1.json").exists():
         r = load("exp2_1", directory)
         for method, ref in PAPER["exp2_1"].items():

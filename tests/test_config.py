@@ -2,7 +2,9 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 import yaml
 
 import auxlib
@@ -187,3 +189,43 @@ def test_a_judge_must_be_a_classifier_of_the_same_data_set():
         dataclasses.replace(cfg, judge=auxlib.experiment("classifier", "quick", dataset="cifar10"))
     with pytest.raises(ValueError, match="judge must be None or the RunConfig of a classifier"):
         dataclasses.replace(cfg, judge=cfg)
+
+
+def plain(value) -> bool:
+    """True when ``value`` is built of Python's own dict, list, tuple, str, int, float, bool and None only."""
+    if isinstance(value, dict):
+        return all(type(k) is str and plain(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(plain(v) for v in value)
+    return value is None or type(value) in (str, int, float, bool)
+
+
+def test_equal_values_of_any_type_name_the_same_run():
+    paper = auxlib.experiment("exp2", "paper", dataset="synth-svhn")
+    assert auxlib.experiment("exp2", "paper", dataset="synth-svhn", alpha=40).key() == paper.key()
+    reference = auxlib.experiment("exp2", "standard", dataset="synth-svhn", tau_start=2.0, lr=1e-3, y_dropout=0.25)
+    variants = [
+        dict(tau_start=2, lr=np.float64(1e-3), y_dropout=np.float64(0.25), alpha=np.int64(8), beta=8),
+        dict(tau=np.float64(0.4), tau_start=np.int8(2), y_hidden=np.array([256, 128]), widths=[32, 64, 128],
+             steps=np.int64(5000), batch_size=64.0, k=np.int32(30), lr_decay=1, y_dropout=0.25, lr=1e-3),
+    ]
+    for changes in variants:
+        config = auxlib.experiment("exp2", "standard", dataset="synth-svhn", **{"tau_start": 2.0, **changes})
+        assert config == reference and config.key() == reference.key()
+        assert plain(config.to_dict())
+    assert auxlib.experiment("classifier", "quick", dropout=np.float32(0.5)).model.dropout == 0.5
+    assert type(auxlib.experiment("classifier", "quick", dropout=0).model.dropout) is float
+
+
+def test_a_config_given_numpy_values_is_read_back_by_a_weights_only_load(tmp_path):
+    config = auxlib.experiment("exp2", "quick", dataset="synth-svhn", alpha=np.float32(2.0), k=np.int64(10),
+                               widths=np.array([32, 64]), where=(np.str_("polarity"), np.int64(0)))
+    torch.save({"config": config.to_dict()}, tmp_path / "checkpoint.pt")
+    again = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["config"]
+    assert RunConfig.from_dict(again) == config
+
+
+def test_a_whole_number_for_an_integer_field_is_read_as_that_integer_and_a_fraction_is_refused():
+    assert auxlib.experiment("method", "quick", steps=30.0).train.steps == 30
+    with pytest.raises(ValueError, match="steps must be a positive integer, got 30.5"):
+        auxlib.experiment("method", "quick", steps=30.5)
