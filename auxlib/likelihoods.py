@@ -94,25 +94,29 @@ class DiscretisedLogistic(Likelihood):
 
 
 _HALF_BIN = 1.0 / 255.0
-_LOG_BIN = math.log(127.5)  # the density at a bin's centre times the bin width 2/255, in logs
 _EDGE = 0.999  # x beyond +-_EDGE is the first or last level, whose bin takes the whole tail
 
 
+def _log1mexp(d: torch.Tensor) -> torch.Tensor:
+    """log(1 - exp(-d)) for d > 0, accurate for small d too (where 1 - exp(-d) would round to 0)."""
+    return torch.log(-torch.expm1(-d))
+
+
 def _logistic_nll(mu: torch.Tensor, log_scale: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """-log p(x) per subpixel for x in [-1, 1], composed of autograd ops."""
+    """-log p(x) per subpixel for x in [-1, 1], composed of autograd ops.
+
+    With a = (x - mu + 1/255) / s and b = (x - mu - 1/255) / s, the mass of an interior bin is
+    sigmoid(a) - sigmoid(b) = sigmoid(a) sigmoid(-b) (1 - exp(b - a)), whose log is computed term by term and so
+    never underflows; the first level's bin takes the lower tail, sigmoid(a), and the last level's the upper tail,
+    sigmoid(-b).
+    """
     log_scale = log_scale.clamp(min=_MIN_LOG_SCALE)
-    centred = x - mu
     inv_scale = torch.exp(-log_scale)
-    plus_in = inv_scale * (centred + _HALF_BIN)
-    min_in = inv_scale * (centred - _HALF_BIN)
-    log_cdf_plus = plus_in - F.softplus(plus_in)  # log sigmoid: the whole tail below the first level
-    log_one_minus_cdf_min = -F.softplus(min_in)  # the whole tail above the last level
-    cdf_delta = torch.sigmoid(plus_in) - torch.sigmoid(min_in)
-    mid_in = inv_scale * centred
-    # When the bin's mass underflows, fall back to the density at its centre times the bin width.
-    log_pdf_mid = mid_in - log_scale - 2 * F.softplus(mid_in) - _LOG_BIN
-    log_mid = torch.where(cdf_delta > 1e-5, torch.log(cdf_delta.clamp(min=1e-12)), log_pdf_mid)
-    log_prob = torch.where(x < -_EDGE, log_cdf_plus, torch.where(x > _EDGE, log_one_minus_cdf_min, log_mid))
+    a = inv_scale * (x - mu + _HALF_BIN)
+    b = inv_scale * (x - mu - _HALF_BIN)
+    low, high = x < -_EDGE, x > _EDGE
+    log_prob = (torch.where(high, 0.0, F.logsigmoid(a)) + torch.where(low, 0.0, F.logsigmoid(-b))
+                + torch.where(low | high, 0.0, _log1mexp(2 * _HALF_BIN * inv_scale)))
     return -log_prob
 
 
@@ -120,12 +124,10 @@ class _LogisticNLL(torch.autograd.Function):
     """:func:`_logistic_nll` of ``params`` = (mu, log-scale) along the channels, with its gradient worked out in the
     forward pass, in about half the operations.
 
-    The first and last levels are folded into the interior formula log(sigmoid(a) - sigmoid(b)) by setting
-    sigmoid(a) = 1 on the last level and sigmoid(b) = 0 on the first. The few bins whose mass underflows (a few
-    in ten thousand once training has begun) are gathered and fixed up on their own: log p is a on the first
-    level, -b on the last (both exact to within 1e-5 nats there) and the density at the bin centre in between.
-    The work runs on contiguous copies, as elementwise loops over a channel slice of a channels_last tensor do not
-    vectorise; backward is one product.
+    log p = [not last level] log sigmoid(a) + [not first level] log sigmoid(-b) + [interior] log(1 - exp(-d)),
+    with d = a - b = (2/255) / s: exact at every level and every scale, with no fallback. The work runs on
+    contiguous copies, as elementwise loops over a channel slice of a channels_last tensor do not vectorise;
+    backward is one product.
     """
 
     @staticmethod
@@ -135,40 +137,21 @@ class _LogisticNLL(torch.autograd.Function):
         clamped = log_scale.clamp(min=_MIN_LOG_SCALE)
         inv_scale = torch.exp(-clamped)
         m = (x - mu).mul_(inv_scale)
-        half = inv_scale * _HALF_BIN
-        a, b = m + half, m - half
-        low = (x < -_EDGE).to(x.dtype)
-        high = (x > _EDGE).to(x.dtype)
-        sig_a = torch.maximum(torch.sigmoid(a), high)  # 1 on the last level: its bin takes the upper tail
-        sig_b = torch.sigmoid(b).mul_(1 - low)  # 0 on the first level: its bin takes the lower tail
-        delta = (sig_a - sig_b).clamp_(min=1e-12)
-        log_prob = torch.log(delta)
-        rare = (delta <= 1e-5).view(-1).nonzero().squeeze(1)
-        if len(rare):
-            ra, rb, rm, r_low, r_high = (t.view(-1)[rare] for t in (a, b, m, low, high))
-            r_middle = 1 - r_low - r_high
-            # log density at the bin centre times the bin width: log sigmoid(m) + log sigmoid(-m) - log s
-            # - log 127.5, through sigmoid(|m|) >= 1/2, which cannot underflow
-            t = rm.abs()
-            log_pdf = torch.sigmoid(t).log_().mul_(2).sub_(t).sub_(clamped.view(-1)[rare]).sub_(_LOG_BIN)
-            log_prob.view(-1)[rare] = r_low * ra - r_high * rb + r_middle * log_pdf
+        d = inv_scale.mul_(2 * _HALF_BIN)  # a - b; inv_scale is not needed as such below
+        a, b = m + d / 2, m.sub_(d / 2)
+        upper = (x <= _EDGE).to(x.dtype)  # 0 on the last level: its bin has no upper edge
+        lower = (x >= -_EDGE).to(x.dtype)  # 0 on the first level: its bin has no lower edge
+        interior = upper * lower
+        log_prob = F.logsigmoid(a).mul_(upper).add_(F.logsigmoid(-b).mul_(lower)).add_(_log1mexp(d).mul_(interior))
         if ctx.needs_input_grad[0]:
-            # d log p / d(a, b, m) per case, then the chain rule through (a, b, m) = (x - mu +- h, x - mu) / scale
-            scaled = delta.reciprocal_()
-            d_a = (1 - sig_a).mul_(sig_a).mul_(scaled)
-            d_b = (1 - sig_b).mul_(sig_b).mul_(scaled).neg_()
-            d_log_scale = (a * d_a).add_(b * d_b)
-            if len(rare):
-                d_m = (1 - 2 * torch.sigmoid(rm)) * r_middle
-                d_a.view(-1)[rare] = r_low
-                d_b.view(-1)[rare] = -r_high
-                d_log_scale.view(-1)[rare] = ra * r_low - rb * r_high + rm * d_m + r_middle
-            d_mu = d_a + d_b
-            if len(rare):
-                d_mu.view(-1)[rare] += d_m
+            # d log p / d(a, b, d), then the chain rule through (a, b, d) = (x - mu +- h, 2h) / scale
+            d_a = torch.sigmoid(-a).mul_(upper)
+            d_b = torch.sigmoid(b).mul_(lower).neg_()
+            d_d = torch.expm1(d).reciprocal_().mul_(interior)
             grad = torch.empty_like(params)  # of -log p, for (mu, log-scale)
             grad_mu, grad_log_scale = grad.chunk(2, dim=1)
-            torch.mul(d_mu, inv_scale, out=grad_mu)
+            torch.mul(d_a + d_b, d / (2 * _HALF_BIN), out=grad_mu)
+            d_log_scale = (a * d_a).add_(b * d_b).add_(d_d.mul_(d))
             torch.mul(d_log_scale, (log_scale > _MIN_LOG_SCALE).to(x.dtype), out=grad_log_scale)
             ctx.save_for_backward(grad)
         return log_prob.neg_()

@@ -102,3 +102,38 @@ def test_logistic_mixture_mean_weights_the_component_means():
 def test_mixtures_are_of_logistics_only():
     with pytest.raises(ValueError, match="components must be 1 for the gaussian likelihood"):
         likelihoods.get("gaussian", components=2)
+
+
+def exact_log_mass(level: torch.Tensor, mu: float, log_scale: float) -> torch.Tensor:
+    """log P(level) of the discretised logistic in float64, from the tail on the far side of the mean, so that no
+    difference of two numbers near 1 is taken: the reference for every level and every scale."""
+    x = level.double() / 127.5 - 1
+    s = math.exp(log_scale)
+    upper = torch.where(level == 255, torch.tensor(math.inf, dtype=torch.float64), (x + 1 / 255 - mu) / s)
+    lower = torch.where(level == 0, torch.tensor(-math.inf, dtype=torch.float64), (x - 1 / 255 - mu) / s)
+    above = torch.sigmoid(-lower) - torch.sigmoid(-upper)  # accurate where the bin lies above the mean
+    below = torch.sigmoid(upper) - torch.sigmoid(lower)  # accurate where it lies below
+    return torch.where(lower > 0, above, below).log()
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_logistic_is_exact_at_every_level_and_scale(fused):
+    likelihood = likelihoods.DiscretisedLogistic(fused=fused)
+    levels = torch.arange(256)
+    for mu in (-1.0, -0.3, 0.0, 0.5, 1.0):
+        for log_scale in (-7.0, -4.0, -1.0, 0.0, 3.0):
+            params = torch.tensor([mu, log_scale]).view(1, 2, 1, 1).expand(256, 2, 1, 1)
+            nll = likelihood.nll(params, (levels.float() / 255).view(256, 1, 1, 1))
+            expected = -exact_log_mass(levels, mu, log_scale)
+            finite = torch.isfinite(expected)  # masses below float64's range are left out
+            assert torch.allclose(nll.double()[finite], expected[finite], rtol=1e-5, atol=1e-4), (mu, log_scale)
+
+
+def test_logistic_at_the_scale_floor_is_the_exact_mass_not_a_density():
+    # level 130 with mean 0 and log-scale -7: the bin centre density times its width is 2 nats off the mass
+    params = torch.tensor([0.0, -7.0]).view(1, 2, 1, 1)
+    x = torch.full((1, 1, 1, 1), 130 / 255)
+    for fused in (True, False):
+        nll = likelihoods.DiscretisedLogistic(fused=fused).nll(params, x)
+        assert nll.item() == pytest.approx(-exact_log_mass(torch.tensor([130]), 0.0, -7.0).item(), abs=1e-4)
+        assert nll.item() == pytest.approx(17.20, abs=0.01)
