@@ -3,6 +3,8 @@
 # make reproduce  re-execute every chapter in place at PROFILE (quick | standard | paper), then build
 # make timings    time every chapter at PROFILE on an empty run cache (the results page shows it)
 # make benchmark  training throughput of auxlib's step against a naive eager port, both architectures
+# make gpu-check  on a GPU machine: the CUDA tests, both benchmarks and 5 minutes of the paper's clustering run,
+#                 into OUT (benchmarks/gpu_check.sh)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +14,9 @@ PROFILE ?= standard
 CIFAR10_ARCHIVE ?= ../shared/data/cifar10/cifar10-jpeg-q75.tar.gz
 NOTEBOOKS := $(wildcard $(addprefix book/,$(addsuffix .ipynb,$(shell sed -n 's/^root: *//p; s/^ *- *file: *//p' _toc.yml))))
 
-.PHONY: install data browser book test reproduce timings benchmark clean
+OUT ?= _build/gpu-check
+
+.PHONY: install data browser book test reproduce timings benchmark gpu-check clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +62,9 @@ timings: install data
 benchmark: install data
 	$(BIN)/python benchmarks/throughput.py --arch compact
 	$(BIN)/python benchmarks/throughput.py --arch split
+
+gpu-check: install
+	PYTHON=$(CURDIR)/$(BIN)/python bash benchmarks/gpu_check.sh $(OUT)
 
 clean:
 	rm -rf _build

@@ -6,8 +6,9 @@ torchvision cannot download it.
 
 ``python -m auxlib config CHAPTER [--profile P] [--dataset D] [--set NAME=VALUE ...]`` prints the run config a
 chapter's profile gives (as :func:`auxlib.experiment` builds it, e.g. ``--set beta=4 aux=false``) as JSON, and
-``python -m auxlib train --config FILE [--workers N] [--root DIR]`` trains the runs of such a file (one config, a
-list of them, or a run's ``run.json``) into the run cache, where the notebooks find them; launched with
+``python -m auxlib train --config FILE [--workers N] [--root DIR] [--max-minutes M]`` trains the runs of such a
+file (one config, a list of them, or a run's ``run.json``) into the run cache, where the notebooks find them (with
+``--max-minutes``, each call trains for at most M minutes and the same command continues); launched with
 ``torchrun --nproc_per_node N -m auxlib train ...`` each run trains on N processes (GPUs, or CPU processes).
 
 ``python -m auxlib book-parameters NOTEBOOK`` prints, as YAML, the parameters the committed book executes a
@@ -17,6 +18,7 @@ chapter with (``book/parameters.yml``), for ``papermill -y``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--config", required=True, help="JSON: a run config, a list of them, or a run.json")
     run.add_argument("--workers", type=int, default=1, help="runs trained side by side (default 1)")
     run.add_argument("--root", default=None, help="run cache (default: $AUXLIB_RUNS or ~/.cache/auxlib/runs)")
+    run.add_argument("--max-minutes", type=float, default=None,
+                     help="checkpoint and stop each run after this many minutes; the same command continues it")
     timing = sub.add_parser("time-chapters", help="time every chapter on an empty run cache at a profile")
     timing.add_argument("--profile", default="quick", choices=PROFILE_NAMES)
     timing.add_argument("--book", default="book", help="the book's source folder (default: book)")
@@ -58,13 +62,23 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     if args.command == "train":
-        finished = train.train_all(_read_configs(args.config), workers=args.workers, root=args.root)
-        if train.launch()[0] == 0:
-            for run in finished:
-                kind = type(run.config.model).__name__.removesuffix("Config")
-                print(f"{run.path}: {kind}, {results.duration(run.seconds)} of training")
-        if torch.distributed.is_initialized():
-            torch.distributed.destroy_process_group()
+        configs = _read_configs(args.config)
+        if args.max_minutes is not None:
+            configs = [dataclasses.replace(c, train=dataclasses.replace(c.train, max_minutes=args.max_minutes))
+                       for c in configs]
+        lead = train.launch()[0] == 0
+        try:
+            finished = train.train_all(configs, workers=args.workers, root=args.root)
+        except train.TimeLimitReached as stopped:  # a planned stop: the same command continues the run
+            finished = []
+            if lead:
+                print(stopped)
+        finally:
+            if torch.distributed.is_initialized():
+                torch.distributed.destroy_process_group()
+        for run in finished if lead else []:
+            kind = type(run.config.model).__name__.removesuffix("Config")
+            print(f"{run.path}: {kind}, {results.duration(run.seconds)} of training")
         return
 
     if args.command == "time-chapters":

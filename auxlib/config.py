@@ -248,11 +248,14 @@ class TrainConfig:
     ``lr_decay_every`` steps ([SPLIT]: 0.4 every 1,000,000); ``seed`` the initialisation, batch order and noise;
     ``log_every`` steps per row of the loss history (the mean of those steps); ``checkpoint_every`` steps between
     checkpoints; ``score_every`` steps between evaluations of the model on ``score_images`` fixed images of its
-    training set (:mod:`auxlib.monitor`; 0: none), which become the run's learning curves.
+    training set (:mod:`auxlib.monitor`; 0: none), which become the run's learning curves; ``max_minutes`` the wall
+    clock one call of the trainer may take before it checkpoints and stops (None: no limit), so that a long run
+    continues where it stopped when the same command runs again, on any machine.
 
     ``device``, ``precision`` (``auto``: bf16 autocast where the hardware has bf16 units, fp32 elsewhere), ``compile``
     (``torch.compile`` the loss; its first steps pay the compilation), ``checkpoint_every`` and the score settings
-    change how a run is computed or watched, not what it learns, so they are left out of the run's key (a run
+    change how a run is computed or watched, not what it learns, and ``max_minutes`` only where it pauses, so they
+    are left out of the run's key (a run
     trained on a GPU is found again by a notebook on a CPU).
     """
 
@@ -269,6 +272,7 @@ class TrainConfig:
     lr_decay_every: int = 1_000_000
     score_every: int = 0
     score_images: int = 10_000
+    max_minutes: float | None = None
 
     def __post_init__(self) -> None:
         _canonicalise(self)
@@ -286,9 +290,11 @@ class TrainConfig:
         _require(_is_int(self.score_every) and self.score_every >= 0, "score_every", "an integer >= 0",
                  self.score_every)
         _positive_int("score_images", self.score_images)
+        _require(self.max_minutes is None or (_is_number(self.max_minutes) and self.max_minutes > 0), "max_minutes",
+                 "None (no limit) or a positive number of minutes", self.max_minutes)
 
 
-_NOT_IN_KEY = {"device", "precision", "compile", "checkpoint_every", "score_every", "score_images"}
+_NOT_IN_KEY = {"device", "precision", "compile", "checkpoint_every", "score_every", "score_images", "max_minutes"}
 # Fields added after runs were first cached: left out of the key at their default so those runs keep their name.
 _KEY_ONLY_IF_SET = {"arch": "compact", "extra": False, "aux_components": 1, "warmup_steps": 0,
                     "posterior": "factorised", "branch": "compact", "lr_decay": 1.0, "lr_decay_every": 1_000_000,

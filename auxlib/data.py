@@ -140,17 +140,45 @@ def _fetch_cifar10(split: str, folder: Path) -> ImageSet:
     return ImageSet(np.asarray(ds.data, dtype=np.uint8), np.asarray(ds.targets, dtype=np.int64))
 
 
-def _fetch_svhn(split: str, folder: Path) -> ImageSet:
-    from torchvision.datasets import SVHN
+#: Where SVHN's files come from (the Stanford Street View House Numbers page).
+SVHN_URL = "http://ufldl.stanford.edu/housenumbers/"
 
+
+def read_svhn_mat(path: str | os.PathLike) -> ImageSet:
+    """One of SVHN's ``<split>_32x32.mat`` files: ``X`` a 32 x 32 x 3 x N uint8 array, ``y`` N x 1 labels in
+    1..10, where 10 stands for the digit 0. Returns NHWC images and labels 0-9. Raises DataNotFoundError naming
+    the file when it cannot be read as one (a truncated download, say)."""
+    from scipy.io import loadmat
+
+    path = Path(path)
     try:
-        ds = SVHN(str(folder / "torchvision"), split=split, download=True)
-    except Exception as error:
-        raise _torchvision_error("svhn", folder, error,
-                                 f"connecting to the internet, or copying {split}_32x32.mat into "
-                                 f"{folder / 'torchvision'}") from error
-    # torchvision keeps SVHN as NCHW with labels already mapped from 10 to 0.
-    return ImageSet(np.ascontiguousarray(ds.data.transpose(0, 2, 3, 1)), np.asarray(ds.labels, dtype=np.int64))
+        content = loadmat(path)
+        images, labels = np.asarray(content["X"]), np.asarray(content["y"]).reshape(-1)
+        if images.ndim != 4 or images.shape[:3] != (32, 32, 3) or images.shape[3] != len(labels):
+            raise ValueError(f"X has shape {images.shape} and y {len(labels)} labels, not 32 x 32 x 3 x N and N")
+    except Exception as error:  # scipy raises ValueError, OSError, MatReadError... for damaged files
+        raise DataNotFoundError(f"{path} is not a readable SVHN file ({type(error).__name__}: {error}); download it "
+                                f"again from {SVHN_URL}.") from error
+    return ImageSet(np.ascontiguousarray(images.transpose(3, 0, 1, 2), dtype=np.uint8),
+                    (labels % 10).astype(np.int64))
+
+
+def _fetch_svhn(split: str, folder: Path) -> ImageSet:
+    """SVHN's ``<split>_32x32.mat`` from ``folder`` (``<data root>/svhn``), downloaded there through torchvision
+    (which checks its checksum) when it is not there yet."""
+    path = folder / f"{split}_32x32.mat"
+    if not path.exists():
+        from torchvision.datasets import SVHN
+
+        try:
+            SVHN(str(folder), split=split, download=True)
+        except Exception as error:  # torchvision raises URLError, RuntimeError... when offline
+            raise DataNotFoundError(
+                f"svhn is not in {folder} ({path.name}) and the download through torchvision failed "
+                f"({type(error).__name__}: {error}). Put SVHN's {', '.join(f'{s}_32x32.mat' for s in SPLITS['svhn'])} "
+                f"from {SVHN_URL} in {folder}, or run the chapters on the offline stand-in with "
+                "`-p dataset synth-svhn`.") from error
+    return read_svhn_mat(path)
 
 
 def _fetch_synth_svhn(split: str, folder: Path) -> ImageSet:

@@ -36,6 +36,8 @@ from .models import build
 CHECKPOINT = "checkpoint.pt"
 WEIGHTS = "model.pt"
 RECORD = "run.json"
+#: An unfinished run's record, written with each checkpoint: its curves can be read while it trains.
+PROGRESS = "progress.json"
 
 
 @dataclass
@@ -237,6 +239,7 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     bf16 = uses_bf16(tc.precision, device)
     model.train()
     start = time.perf_counter() - state["seconds"]
+    deadline = None if tc.max_minutes is None else time.perf_counter() + 60 * tc.max_minutes
     bar = tqdm(range(state["step"], tc.steps), initial=state["step"], total=tc.steps, disable=not (progress and lead),
                desc=f"train {config.key()}", mininterval=2.0)
     pending: list[torch.Tensor] = []
@@ -267,15 +270,42 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
         if at_checkpoint:
             state.update(step=done, seconds=time.perf_counter() - start)
             _save_checkpoint(checkpoint, model, optimiser, shuffle_rng, state, config, place)
+        if done < tc.steps and _past(deadline, place, now=place.size == 1 or at_row):
+            if pending:
+                _collect(pending, names, done, state, place, folder, tc.lr)
+            state.update(step=done, seconds=time.perf_counter() - start)
+            _save_checkpoint(checkpoint, model, optimiser, shuffle_rng, state, config, place)
+            bar.close()
+            raise TimeLimitReached(f"run {folder} stopped at its time limit of {tc.max_minutes:g} minutes, after "
+                                   f"step {done:,} of {tc.steps:,}; run the same command again to continue from "
+                                   f"its checkpoint.")
     bar.close()
     seconds = time.perf_counter() - start
     if lead:
-        _save_finished(folder, model, config, state["history"], seconds, state["scores"])
+        _save_finished(folder, model, config, state, seconds)
         checkpoint.unlink(missing_ok=True)
+        (folder / PROGRESS).unlink(missing_ok=True)
     if place.size > 1:
         dist.barrier()  # the other ranks return once the run is on disk
     model = model.to(memory_format=torch.contiguous_format)
     return Run(config, model.eval(), state["history"], seconds, folder, state["scores"])
+
+
+class TimeLimitReached(RuntimeError):
+    """A run stopped at its ``max_minutes`` (:class:`auxlib.config.TrainConfig`), with a checkpoint to resume from."""
+
+
+def _past(deadline: float | None, place: World, now: bool) -> bool:
+    """Whether the time limit has passed. Under torchrun the ranks decide together (rank 0's clock), and only on
+    the steps where ``now`` (the logged ones), so that all of them stop after the same step."""
+    if deadline is None or not now:
+        return False
+    late = time.perf_counter() >= deadline
+    if place.size > 1:
+        flag = torch.tensor([float(late)], device=place.device)
+        dist.broadcast(flag, src=0)
+        late = bool(flag.item())
+    return late
 
 
 def _collect(pending: list[torch.Tensor], names: list[str], done: int, state: dict[str, Any], place: World,
@@ -358,6 +388,7 @@ def _save_checkpoint(path: Path, model: nn.Module, optimiser: torch.optim.Optimi
                    "config": config.to_dict()}
         with atomic_path(path) as tmp:
             torch.save(payload, tmp)
+        _write_record(path.parent / PROGRESS, model, config, state, state["seconds"])
 
 
 def _resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuffle_rng: torch.Generator,
@@ -397,17 +428,23 @@ def _set_aside(paths: list[Path], error: Exception) -> None:
                   "*.corrupt, the run trains again from the start.", stacklevel=3)
 
 
-def _save_finished(folder: Path, model: nn.Module, config: RunConfig, history: list[dict[str, float]],
-                   seconds: float, scores: list[dict[str, float]]) -> None:
-    with atomic_path(folder / WEIGHTS) as tmp:
-        torch.save(model.state_dict(), tmp)
+def _write_record(path: Path, model: nn.Module, config: RunConfig, state: dict[str, Any], seconds: float) -> None:
+    """The run's record (config, loss history, scores, seconds, hardware) as JSON, at ``path``."""
     device = next(model.parameters()).device
     hardware = (torch.cuda.get_device_name(device) if device.type == "cuda"
                 else f"{device.type}, {os.cpu_count()} cores")
-    record = {"config": config.to_dict(), "history": history, "scores": scores, "seconds": seconds,
-              "hardware": hardware, "torch": torch.__version__}
-    with atomic_path(folder / RECORD) as tmp:
+    record = {"config": config.to_dict(), "history": state["history"], "scores": state["scores"],
+              "seconds": seconds, "hardware": hardware, "torch": torch.__version__}
+    if path.name == PROGRESS:
+        record["step"] = state["step"]
+    with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(record, indent=1))
+
+
+def _save_finished(folder: Path, model: nn.Module, config: RunConfig, state: dict[str, Any], seconds: float) -> None:
+    with atomic_path(folder / WEIGHTS) as tmp:
+        torch.save(model.state_dict(), tmp)
+    _write_record(folder / RECORD, model, config, state, seconds)
 
 
 @dataclass

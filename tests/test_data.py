@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from auxlib import data
-from tests.conftest import require_dataset
+from tests.conftest import require_dataset, write_svhn
 
 
 def write_image_folder(root, split_sizes, classes=("cat", "airplane", "dog")):
@@ -95,8 +95,11 @@ def test_missing_data_offline_names_folder_and_options(tmp_path, monkeypatch):
         data.load("cifar10", "train", root=tmp_path)
     message = str(info.value)
     assert str(tmp_path / "cifar10") in message and "download" in message and "python -m auxlib import-data" in message
-    with pytest.raises(data.DataNotFoundError, match="test_32x32.mat"):
+    with pytest.raises(data.DataNotFoundError) as info:
         data.load("svhn", "test", root=tmp_path)
+    message = str(info.value)
+    assert str(tmp_path / "svhn") in message and "test_32x32.mat" in message and data.SVHN_URL in message
+    assert "-p dataset synth-svhn" in message
     assert not any(tmp_path.rglob("*.npz"))
 
 
@@ -165,3 +168,37 @@ def test_subsets_are_disjoint_and_the_first_matches_subset():
     assert np.array_equal(images.subset(10, seed=3).labels, images.subsets([10], seed=3)[0].labels)
     with pytest.raises(ValueError, match="sizes"):
         images.subsets([40, 20])
+
+
+def marked_images(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Images whose top-left pixel is red and bottom-right blue (so a flipped or transposed read shows), with
+    labels 0-9 in turn (so the label 10 of the digit 0 occurs)."""
+    images = np.zeros((n, 32, 32, 3), dtype=np.uint8)
+    images[:, 0, 0, 0] = 255
+    images[:, 31, 31, 2] = 200
+    images[:, 5, :, 1] = np.arange(n)[:, None] % 256  # each image its own row of green
+    return images, np.arange(n) % 10
+
+
+def test_svhn_files_are_read_with_their_orientation_and_10_as_0(tmp_path):
+    images, labels = marked_images(30)
+    for split, n in (("train", 30), ("test", 20), ("extra", 10)):
+        write_svhn(tmp_path / "svhn", split, images[:n], labels[:n])
+    train = data.load("svhn", "train", root=tmp_path)
+    assert train.images.shape == (30, 32, 32, 3) and train.images.dtype == np.uint8
+    assert np.array_equal(train.images, images) and np.array_equal(train.labels, labels)
+    assert train.labels.dtype == np.int64 and 0 in train.labels and train.labels.max() == 9
+    assert len(data.load_training("svhn", extra=True, root=tmp_path)) == 40
+    assert data.cache_path("svhn", "train", tmp_path).exists()
+    (tmp_path / "svhn" / "train_32x32.mat").unlink()  # later loads read the cache alone
+    assert np.array_equal(data.load("svhn", "train", root=tmp_path).images, images)
+
+
+def test_a_truncated_svhn_file_gives_one_error_naming_it(tmp_path):
+    images, labels = marked_images(40)
+    write_svhn(tmp_path / "svhn", "test", images, labels)
+    path = tmp_path / "svhn" / "test_32x32.mat"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(data.DataNotFoundError, match=rf"{path} is not a readable SVHN file .* download it again"):
+        data.load("svhn", "test", root=tmp_path)
+    assert not data.cache_path("svhn", "test", tmp_path).exists()

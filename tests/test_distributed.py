@@ -84,7 +84,8 @@ def test_interrupted_distributed_run_resumes_to_the_uninterrupted_result(launch)
     stopped = torchrun(*args, env=env, script=folder / "interrupted.py")
     assert stopped.returncode != 0
     run_folder = folder / "resumed" / cfg.key()
-    assert [p.name for p in run_folder.iterdir()] == ["checkpoint.pt"]  # rank 0's, nothing half-written
+    # rank 0's checkpoint and its progress record, nothing half-written
+    assert sorted(p.name for p in run_folder.iterdir()) == ["checkpoint.pt", "progress.json"]
     payload = torch.load(run_folder / "checkpoint.pt", weights_only=True)
     assert payload["state"]["step"] == 20 and len(payload["rng"]) == 2  # one random state per rank
     resumed = torchrun(*args, env=env)
@@ -92,6 +93,22 @@ def test_interrupted_distributed_run_resumes_to_the_uninterrupted_result(launch)
     again = train.load_run(run_folder)
     reference = train.load_run(folder / "ddp" / cfg.key())
     assert again.history == reference.history
+    assert all(torch.equal(a, b) for a, b in zip(again.model.state_dict().values(),
+                                                 reference.model.state_dict().values()))
+
+
+def test_ranks_stop_together_at_a_time_limit_and_the_relaunch_finishes_the_run(launch):
+    folder, env, _ = launch
+    cfg = config()
+    args = ("train", "--config", str(folder / "config.json"), "--root", str(folder / "limited"))
+    stopped = torchrun(*args, "--max-minutes", "1e-9", env=env)
+    assert stopped.returncode == 0, stopped.stderr[-3000:]
+    # the ranks agree at the first logged step (log_every 5), whatever their own clocks say
+    assert stopped.stdout.count("stopped at its time limit") == 1 and "after step 5 of 40" in stopped.stdout
+    resumed = torchrun(*args, env=env)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    again = train.load_run(folder / "limited" / cfg.key())
+    reference = train.load_run(folder / "ddp" / cfg.key())
     assert all(torch.equal(a, b) for a, b in zip(again.model.state_dict().values(),
                                                  reference.model.state_dict().values()))
 

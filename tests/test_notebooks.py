@@ -17,7 +17,7 @@ import pytest
 
 from auxlib import results
 from auxlib.config import book_chapters, book_parameters
-from tests.conftest import require_dataset
+from tests.conftest import require_dataset, write_svhn
 
 ROOT = Path(__file__).resolve().parents[1]
 # Parameters each chapter gets in the test, on top of profile="quick" and the book's own parameters.
@@ -199,3 +199,35 @@ def test_bad_parameters_stop_the_first_cell_with_one_clear_error(book_copy, note
         injected = next(i for i, c in enumerate(cells) if "injected-parameters" in c["metadata"].get("tags", []))
         first = next(i for i, c in enumerate(cells) if i > injected and c["cell_type"] == "code")
         assert info.value.source == "".join(cells[first]["source"]), f"{notebook}: {name} was caught too late"
+
+
+# Chapters that take a `dataset` and run on SVHN (the placement chapter needs the true factors of synth-svhn).
+SVHN_CHAPTERS = [nb for nb in toc_notebooks() if nb != "book/placement.ipynb"
+                 and "dataset" in papermill.inspect_notebook(ROOT / nb)]
+
+
+@pytest.fixture(scope="module")
+def svhn_files(tmp_path_factory) -> Path:
+    """A data root holding only SVHN-format files (`<split>_32x32.mat`) of a few hundred digit images."""
+    from auxlib import synth_svhn
+
+    root = tmp_path_factory.mktemp("svhn-data")
+    for split, n, seed in (("train", 600, 11), ("test", 300, 12), ("extra", 200, 13)):
+        images, labels, _ = synth_svhn.generate(n, seed)
+        write_svhn(root / "svhn", split, images, labels)
+    return root
+
+
+@pytest.mark.parametrize("notebook", SVHN_CHAPTERS)
+def test_chapter_runs_at_quick_profile_on_svhn_files(book_copy, notebook, svhn_files, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUXLIB_DATA", str(svhn_files))  # nothing else there: no other data set is read
+    path = book_copy / notebook
+    declared = papermill.inspect_notebook(path)
+    parameters = {"profile": "quick", "dataset": "svhn",
+                  **{name: None for name in ("second_dataset", "extension_dataset") if name in declared}}
+    out = tmp_path / path.name
+    papermill.execute_notebook(path, out, parameters=parameters, kernel_name="python3", cwd=path.parent,
+                               progress_bar=False, execution_timeout=900)
+    written = json.loads((tmp_path / "results" / f"{path.stem}.json").read_text())
+    assert written.get("dataset", next(iter(written.get("datasets", [None])))) == "svhn"
+    assert not (svhn_files / "cifar10").exists() and not (svhn_files / "synth-svhn").exists()

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import subprocess
 import sys
@@ -279,3 +280,40 @@ def test_records_come_from_the_cache_else_the_archive_else_training(tiny_images,
     monkeypatch.setattr(train, "train_all", lambda *a, **k: pytest.fail("trained although the archive has it"))
     again = train.records([cfg], archive=archive, root=tmp_path / "elsewhere", progress=False)[0]
     assert again.history == first.history and again.config == cfg and again.hardware == first.hardware
+
+
+def test_a_run_stopped_at_its_time_limit_resumes_to_the_uninterrupted_result(tiny_images, tmp_path):
+    config = auxlib.experiment("method", "quick", steps=12, batch_size=16, log_every=4, checkpoint_every=100, z_g=4,
+                               z_l=4, widths=(8, 16))
+    # a limit that has always passed: each call trains one step, checkpoints and stops
+    hurried = dataclasses.replace(config, train=dataclasses.replace(config.train, max_minutes=1e-9))
+    assert hurried.key() == config.key()
+    folder = tmp_path / "stopped" / config.key()
+    for step in range(1, 6):
+        with pytest.raises(train.TimeLimitReached, match=f"after step {step} of 12; run the same command again"):
+            train.train(hurried, tiny_images, root=tmp_path / "stopped", progress=False)
+        progress = json.loads((folder / train.PROGRESS).read_text())
+        assert progress["step"] == step and len(progress["history"]) == step // 4
+    resumed = train.train(config, tiny_images, root=tmp_path / "stopped", progress=False)
+    whole = train.train(config, tiny_images, root=tmp_path / "whole", progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(),
+                                                 whole.model.state_dict().values()))
+    assert [r["step"] for r in resumed.history] == [4, 8, 12]
+    for a, b in zip(resumed.history, whole.history):
+        assert a == pytest.approx(b, rel=1e-12)
+    assert sorted(p.name for p in folder.iterdir()) == ["model.pt", "run.json"]  # no checkpoint, no progress file
+
+
+def test_the_command_line_reports_a_time_limit_and_continues_the_run(tmp_path, capsys, monkeypatch):
+    from auxlib.__main__ import main
+
+    monkeypatch.setenv("AUXLIB_DATA", str(tmp_path / "data"))
+    images = np.random.default_rng(0).integers(0, 256, (64, 32, 32, 3), dtype=np.uint8)
+    data.save(data.ImageSet(images, np.arange(64) % 10), data.cache_path("cifar10", "train", tmp_path / "data"))
+    config = auxlib.experiment("method", "quick", steps=3, batch_size=16, z_g=4, z_l=4, widths=(8, 16))
+    (tmp_path / "run.json").write_text(json.dumps(config.to_dict()))
+    arguments = ["train", "--config", str(tmp_path / "run.json"), "--root", str(tmp_path / "runs")]
+    main([*arguments, "--max-minutes", "1e-9"])
+    assert "stopped at its time limit of 1e-09 minutes, after step 1 of 3" in capsys.readouterr().out
+    main(arguments)
+    assert f"{config.key()}: AuxVAE" in capsys.readouterr().out
