@@ -16,7 +16,7 @@ from torch import nn
 
 from . import likelihoods
 from .config import AuxGMVAEConfig, AuxVAEConfig, ClassifierConfig
-from .transforms import grayscale, patch_shuffle
+from .transforms import grayscale, patch_shuffle, random_shift_flip
 
 
 def to_unit(x: torch.Tensor) -> torch.Tensor:
@@ -381,9 +381,12 @@ class Classifier(nn.Module):
 
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None,
              generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """Cross-entropy, and the batch accuracy as a second term to watch."""
+        """Cross-entropy, and the batch accuracy as a second term to watch, on the batch augmented as the config
+        says (``shift``, ``flip``) with draws from ``generator``."""
         if y is None:
             raise ValueError("y must hold the labels of x to train a classifier, got None.")
+        if self.config.shift or self.config.flip:
+            x = random_shift_flip(x, self.config.shift, self.config.flip, generator)
         logits = self(x)
         return {"loss": F.cross_entropy(logits, y), "acc": (logits.argmax(1) == y).float().mean()}
 

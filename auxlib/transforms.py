@@ -56,3 +56,32 @@ def grayscale(x: torch.Tensor) -> torch.Tensor:
     else:
         luma = luma.to(x.dtype)
     return luma.expand(-1, 3, -1, -1).contiguous()
+
+
+def random_shift_flip(x: torch.Tensor, shift: int, flip: bool, generator: torch.Generator | None = None
+                      ) -> torch.Tensor:
+    """Data augmentation for a classifier: each image moved by up to ``shift`` pixels in each direction (the
+    border reflected into the gap), and mirrored left-right with probability 1/2 when ``flip``.
+
+    Args:
+        x: batch ``(B, C, H, W)`` of any dtype; ``shift`` must be smaller than H and W.
+        generator: source of the shifts and flips; its device is used to draw them.
+    """
+    if x.dim() != 4:
+        raise ValueError(f"x must be a batch of shape (B, C, H, W), got shape {tuple(x.shape)}.")
+    b, _, h, w = x.shape
+    if not isinstance(shift, int) or isinstance(shift, bool) or not 0 <= shift < min(h, w):
+        raise ValueError(f"shift must be an integer in [0, {min(h, w) - 1}], got {shift!r}.")
+    draw_device = generator.device if generator is not None else x.device
+    if shift:
+        padded = torch.nn.functional.pad(x.float(), (shift,) * 4, mode="reflect").to(x.dtype)
+        offsets = torch.randint(0, 2 * shift + 1, (2, b), generator=generator, device=draw_device).to(x.device)
+        rows = (offsets[0, :, None] + torch.arange(h, device=x.device))[:, None, :, None]  # (B, 1, H, 1)
+        cols = (offsets[1, :, None] + torch.arange(w, device=x.device))[:, None, None, :]  # (B, 1, 1, W)
+        batch = torch.arange(b, device=x.device)[:, None, None, None]
+        channel = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
+        x = padded[batch, channel, rows, cols]
+    if flip:
+        mirrored = torch.rand(b, generator=generator, device=draw_device).to(x.device) < 0.5
+        x = torch.where(mirrored[:, None, None, None], x.flip(3), x)
+    return x

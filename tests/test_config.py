@@ -229,3 +229,11 @@ def test_a_whole_number_for_an_integer_field_is_read_as_that_integer_and_a_fract
     assert auxlib.experiment("method", "quick", steps=30.0).train.steps == 30
     with pytest.raises(ValueError, match="steps must be a positive integer, got 30.5"):
         auxlib.experiment("method", "quick", steps=30.5)
+
+
+def test_the_cifar10_classifier_is_augmented_and_the_digit_classifier_keeps_its_run():
+    digits = auxlib.experiment("classifier", "standard", dataset="synth-svhn")
+    assert digits.key() == "b21509116c5b23de" and not digits.model.flip and digits.model.shift == 0
+    objects = auxlib.experiment("classifier", "standard", dataset="cifar10")
+    assert objects.model.flip and objects.model.shift == 4 and objects.train.steps > digits.train.steps
+    assert auxlib.experiment("classifier", "standard", dataset="cifar10", flip=False).model.flip is False

@@ -235,3 +235,16 @@ def test_mixture_auxiliary_likelihood_is_the_auxiliary_decoders_alone(x):
     assert torch.isfinite(model.loss(x)["aux"]) and model.decode_aux(torch.zeros(2, 3)).shape == (2, 3, 32, 32)
     with pytest.raises(ValueError, match="aux_components must be 1 for the gaussian likelihood"):
         AuxVAEConfig(likelihood="gaussian", aux_components=2)
+
+
+def test_an_augmented_classifier_trains_on_moved_and_mirrored_images_and_predicts_on_the_images_given():
+    from auxlib.config import ClassifierConfig
+
+    model = models.build(ClassifierConfig(widths=(8,), shift=3, flip=True)).eval()  # no dropout noise
+    x = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8)
+    y = torch.arange(6) % 10
+    loss = lambda seed: model.loss(x, y, generator=torch.Generator().manual_seed(seed))["loss"]  # noqa: E731
+    assert torch.isfinite(loss(0)) and loss(0) == loss(0) and loss(0) != loss(1)  # other draws, other images
+    plain = models.build(ClassifierConfig(widths=(8,))).eval()
+    plain.load_state_dict(model.state_dict())
+    assert torch.equal(model(x), plain(x))  # predictions read the images as given

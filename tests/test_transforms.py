@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from auxlib import transforms
 from auxlib.transforms import grayscale, patch_shuffle
 
 
@@ -58,3 +59,26 @@ def test_grayscale_removes_colour_and_keeps_luminance():
     expected = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
     assert torch.allclose(g[:, 0], expected, atol=1e-6)
     assert grayscale((x * 255).to(torch.uint8)).dtype == torch.uint8
+
+
+def test_random_shift_moves_each_image_within_its_reflected_border():
+    x = torch.arange(4 * 2 * 8 * 8).view(4, 2, 8, 8)
+    gen = torch.Generator().manual_seed(0)
+    moved = transforms.random_shift_flip(x, 2, False, gen)
+    assert moved.shape == x.shape and moved.dtype == x.dtype
+    padded = torch.nn.functional.pad(x.float(), (2,) * 4, mode="reflect")
+    for b in range(4):  # each image is one 8 x 8 window of its padded self
+        windows = [padded[b, :, r:r + 8, c:c + 8] for r in range(5) for c in range(5)]
+        assert any(torch.equal(moved[b].float(), w) for w in windows)
+    assert not all(torch.equal(moved[b], x[b]) for b in range(4))
+    assert torch.equal(transforms.random_shift_flip(x, 0, False, gen), x)
+
+
+def test_random_flip_mirrors_about_half_the_images():
+    x = torch.rand(200, 1, 4, 4)
+    flipped = transforms.random_shift_flip(x, 0, True, torch.Generator().manual_seed(1))
+    mirrored = [torch.equal(f, o.flip(2)) for f, o in zip(flipped, x)]
+    kept = [torch.equal(f, o) for f, o in zip(flipped, x)]
+    assert all(m or k for m, k in zip(mirrored, kept)) and 70 < sum(mirrored) < 130
+    with pytest.raises(ValueError, match="shift must be an integer in \\[0, 3\\]"):
+        transforms.random_shift_flip(x, 4, True)
