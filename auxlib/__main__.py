@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.max_minutes is not None:
             configs = [dataclasses.replace(c, train=dataclasses.replace(c.train, max_minutes=args.max_minutes))
                        for c in configs]
-        lead = train.launch()[0] == 0
+        lead = train.torchrun_rank()[0] == 0
         try:
             finished = train.train_all(configs, workers=args.workers, root=args.root)
         except train.TimeLimitReached as stopped:  # a planned stop: the same command continues the run

@@ -106,17 +106,28 @@ def _positive_int(name: str, value: Any) -> None:
 
 @dataclass(frozen=True)
 class AuxVAEConfig:
-    """The VAE with an auxiliary generative task (SPEC section 2).
+    """The VAE with an auxiliary generative task (the paper's section 2): one config per model, pythae-style.
 
-    Fields: ``z_g`` and ``z_l`` are the sizes of the two latent parts; ``widths`` the channel widths, one per
-    stride-2 stage, of the family ``arch`` (:data:`ARCHS`); ``likelihood`` the pixel likelihood of both decoders
-    (:data:`LIKELIHOODS`); ``aux_components`` the number of components of a mixture of discretised logistics
-    (one mixture weight per pixel, PixelCNN++'s mixture without its channel coupling) for the auxiliary decoder
-    p^(x^ | z_l) alone, 1 for the plain ``likelihood`` (the paper's), more only with ``logistic``; ``transform``
-    the g of x^ = g(x) and ``patch_size`` its patch side n in pixels; ``aux=False`` gives the baseline of the
-    same network without the auxiliary task (no auxiliary decoder, both encoders read x, so the latent is a
-    plain VAE latent in two halves); ``beta`` weights the KL terms of z_g and z_l; ``warmup_steps`` ramps the
-    KL weights linearly from 0 to their value over that many training steps (0: no warm-up, the paper's).
+    Attributes:
+        image_shape: (channels, height, width) of the images; must match the data set's.
+        z_g: size of the global latent, read by the main decoder only. Paper: 128.
+        z_l: size of the local latent, read by both decoders. Paper: 128.
+        widths: channels of each stride-2 stage of the encoders (and, reversed, the decoders); at most as many
+            stages as halvings of the image. Paper: (32, 64, 128) in [SPLIT]'s network.
+        arch: the network family, ``compact`` (sized for a CPU) or ``split`` ([SPLIT]'s network): :data:`ARCHS`.
+        likelihood: the pixel likelihood of both decoders, :data:`LIKELIHOODS`. Paper: ``logistic``, a discretised
+            logistic per subpixel over 256 levels.
+        transform: the g of x^ = g(x), ``shuffle`` (the patch shuffle) or ``grayscale``. Paper: ``shuffle``.
+        patch_size: side n, in pixels, of the patches the shuffle moves; divides the image. Paper: 1 for
+            Experiment 1 (a pixel shuffle), 4 for Experiment 2.
+        aux: False gives the same network without the auxiliary task (no auxiliary decoder, both encoders read x:
+            a plain VAE whose latent comes in two halves), the baseline of Experiment 1.2.
+        beta: weight of the KL terms of z_g and z_l, >= 0. Paper: 1 (Eq. 6).
+        aux_components: components of a mixture of discretised logistics for the auxiliary decoder
+            p^(x^ | z_l) alone (one mixture weight per pixel: PixelCNN++'s mixture without its channel coupling);
+            1, the paper's, is the plain ``likelihood``; more only with ``logistic``.
+        warmup_steps: training steps over which the KL weights rise linearly from 0 to their value; 0, the
+            paper's, for none.
     """
 
     image_shape: tuple[int, int, int] = (3, 32, 32)
@@ -153,14 +164,22 @@ class AuxVAEConfig:
 
 @dataclass(frozen=True)
 class AuxGMVAEConfig(AuxVAEConfig):
-    """The multi-modal AuxVAE of the paper's section 3: a cluster variable y with ``k`` values above z_g.
+    """The multi-modal AuxVAE of the paper's section 3.2: a cluster variable y with ``k`` values above z_g.
 
-    Fields beyond :class:`AuxVAEConfig`'s: ``k`` the number of clusters; ``tau`` the Gumbel-softmax temperature
-    (constant, as in the paper, unless ``tau_start`` is set: then it is annealed geometrically from ``tau_start``
-    to ``tau`` over ``anneal_steps``); ``alpha`` weights KL(q(y | x) || p(y)) (1 in the paper's Eq. 11, 40 in
-    [SPLIT]'s clustering run) and warms up with ``beta``; ``y_hidden`` the widths of the dense layers of the y
-    head and ``y_dropout`` their dropout rate; ``posterior`` the form of q(y, z_g | x) (:data:`POSTERIORS`);
-    ``branch`` the layers between the z_g encoder's convolutions and the heads (:data:`BRANCHES`).
+    Attributes (beyond :class:`AuxVAEConfig`'s):
+        k: the number of clusters, >= 2. Paper: 30 (and 10 for one-to-one accuracy).
+        tau: the Gumbel-softmax temperature, > 0. Paper: 0.4, constant.
+        tau_start: None for a constant ``tau``; else the temperature is annealed geometrically from ``tau_start``
+            to ``tau`` over ``anneal_steps`` training steps.
+        anneal_steps: the length of that annealing, in steps.
+        alpha: weight of KL(q(y | x) || p(y)), >= 0; it warms up with ``beta``. Paper: 1 (Eq. 11); [SPLIT]'s
+            clustering run: 40.
+        y_hidden: widths of the dense layers of the y head. [SPLIT]: (1024, 128).
+        y_dropout: their dropout rate, in [0, 1).
+        posterior: the form of q(y, z_g | x), ``factorised`` q(y | x) q(z_g | x) or ``joint`` q(y | x)
+            q(z_g | x, y), the paper's and [SPLIT]'s: :data:`POSTERIORS`.
+        branch: the layers between the z_g encoder's convolutions and the heads of z_g and y, ``compact`` or
+            ``split`` ([SPLIT]'s: 128-channel ELU convolutions, dropout, a 512-unit layer): :data:`BRANCHES`.
     """
 
     k: int = 30
@@ -254,20 +273,29 @@ def _max_depth(height: int, width: int) -> int:
 class TrainConfig:
     """How to train: steps, batch, optimiser, seed, where checkpoints fall, and the scores kept along the way.
 
-    Fields: ``steps`` optimisation steps; ``batch_size`` images per step, the global batch (under ``torchrun`` each
-    of N processes takes 1/N of it); ``lr`` Adam's learning rate, multiplied by ``lr_decay`` every
-    ``lr_decay_every`` steps ([SPLIT]: 0.4 every 1,000,000); ``seed`` the initialisation, batch order and noise;
-    ``log_every`` steps per row of the loss history (the mean of those steps); ``checkpoint_every`` steps between
-    checkpoints; ``score_every`` steps between evaluations of the model on ``score_images`` fixed images of its
-    training set (:mod:`auxlib.monitor`; 0: none), which become the run's learning curves; ``max_minutes`` the wall
-    clock one call of the trainer may take before it checkpoints and stops (None: no limit), so that a long run
-    continues where it stopped when the same command runs again, on any machine.
+    Attributes:
+        steps: optimisation steps. Paper: 1,000,000 (Experiment 1), 3,000,000 (the clustering run).
+        batch_size: images per step, the global batch (under ``torchrun`` each of N processes takes 1/N of it).
+            Paper: 64.
+        lr: Adam's learning rate, > 0. Paper: 1e-4.
+        seed: the initialisation, batch order and noise, an integer >= 0.
+        log_every: steps per row of the loss history (the mean of those steps).
+        checkpoint_every: steps between checkpoints.
+        device: ``auto`` (cuda, then mps, then cpu), or one of :data:`DEVICES`.
+        precision: ``auto`` (bf16 autocast where the hardware has bf16 units, fp32 elsewhere), ``fp32`` or ``bf16``.
+        compile: run the loss through ``torch.compile`` (its first steps pay the compilation).
+        lr_decay: factor in (0, 1] the learning rate is multiplied by every ``lr_decay_every`` steps. [SPLIT]:
+            0.4 every 1,000,000.
+        lr_decay_every: steps between those decays.
+        score_every: steps between evaluations of the model on ``score_images`` fixed images of its training set
+            (:mod:`auxlib.monitor`; 0: none), which become the run's learning curves.
+        score_images: how many images those evaluations use.
+        max_minutes: the wall clock, in minutes, one call of the trainer may take before it checkpoints and stops
+            (None: no limit); the same command then continues the run where it stopped, on any machine.
 
-    ``device``, ``precision`` (``auto``: bf16 autocast where the hardware has bf16 units, fp32 elsewhere), ``compile``
-    (``torch.compile`` the loss; its first steps pay the compilation), ``checkpoint_every`` and the score settings
-    change how a run is computed or watched, not what it learns, and ``max_minutes`` only where it pauses, so they
-    are left out of the run's key (a run
-    trained on a GPU is found again by a notebook on a CPU).
+    ``device``, ``precision``, ``compile``, ``checkpoint_every`` and the score settings change how a run is
+    computed or watched, not what it learns, and ``max_minutes`` only where it pauses, so they are left out of the
+    run's key (a run trained on a GPU is found again by a notebook on a CPU).
     """
 
     steps: int = 2000

@@ -1,6 +1,6 @@
 """Experiment 1.2's sweep: what limits how well a classifier reads the AuxVAE's decodes.
 
-The test of the paper's Fig. 3 (section 2) asks a classifier to label three decodes of an image: its
+The test of the paper's Fig. 3 (section 3.1) asks a classifier to label three decodes of an image: its
 reconstruction (i), the decode with z_l drawn from the prior (ii) and the one with z_g drawn from the prior (iii).
 Each setting below changes one thing from a stated baseline (Experiment 1's first standard AuxVAE: 32 + 32
 latents, the compact network, one discretised logistic per subpixel, Adam at 1e-3, patch size 1, beta = 1), or

@@ -1,6 +1,6 @@
 """The classifier that judges images: how well it reads real images, and how much blur it forgives.
 
-Experiment 1.2 (the paper's Fig. 3, section 2) reads decodes with a digit classifier trained on real images. A
+Experiment 1.2 (the paper's Fig. 3, section 3.1) reads decodes with a digit classifier trained on real images. A
 decode can be misread because it lost the digit or merely because it is blurred; :func:`blur_accuracies` says
 how much of a drop blur alone would explain, by reading real images blurred by a Gaussian of growing width.
 """

@@ -1,6 +1,6 @@
 """Working in the latent space of a trained model: encode many images, decode chosen codes, swap the parts.
 
-Experiment 1 (SPEC section 2) uses grids with one part of the latent held fixed (Fig. 2), grids that take z_g
+Experiment 1 (the paper's section 3.1) uses grids with one part of the latent held fixed (Fig. 2), grids that take z_g
 from one image and z_l from another, and the test of Fig. 3, which replaces one part by a draw from the prior
 and asks a classifier what the decoded image still shows. Experiment 2 (section 3) reads the clusters of an
 AuxGMVAE and draws per-cluster grids (Fig. 6).
@@ -66,7 +66,7 @@ def prior(n: int, size: int, generator: torch.Generator | None = None) -> torch.
 
 def fixed_part_grid(model: AuxVAE, fixed: str, n: int = 100, generator: torch.Generator | None = None
                     ) -> torch.Tensor:
-    """SPEC Fig. 2: one prior draw of the ``fixed`` part ("g" or "l") decoded with n prior draws of the other."""
+    """The paper's Fig. 2 (section 3.1): one prior draw of the ``fixed`` part ("g" or "l") decoded with n prior draws of the other."""
     if fixed not in ("g", "l"):
         raise ValueError(f"fixed must be 'g' or 'l', got {fixed!r}.")
     cfg = model.config
@@ -106,7 +106,7 @@ def resampled_decodes(model: AuxVAE, posterior: Posterior, resample: str | None,
 
 def resampling_accuracies(model: AuxVAE, classifier: nn.Module, images: torch.Tensor, labels: np.ndarray,
                           repeats: int = 3, seed: int = 0, sample: bool = False) -> dict[str, np.ndarray]:
-    """The paper's Fig. 3 (section 2): the classifier's accuracy on the three decodes of :data:`RESAMPLED`, once
+    """The paper's Fig. 3 (section 3.1): the classifier's accuracy on the three decodes of :data:`RESAMPLED`, once
     per repeat; the parts kept are the posterior means, or draws from the posterior when ``sample``.
 
     Every repeat encodes the images again (a fresh shuffle for the local encoder) and draws fresh prior
@@ -131,7 +131,7 @@ def clusters(model: AuxGMVAE, images: torch.Tensor, batch_size: int = 500) -> np
 
 def cluster_grid(model: AuxGMVAE, cluster: int, columns: int = 10, rows: int = 10,
                  generator: torch.Generator | None = None) -> torch.Tensor:
-    """SPEC Fig. 6: decodes of one cluster y, with z_g ~ p(z_g | y) varied along the columns and
+    """The paper's Fig. 6 (section 3.2): decodes of one cluster y, with z_g ~ p(z_g | y) varied along the columns and
     z_l ~ N(0, I) along the rows; ``rows * columns`` images in row-major order."""
     k = model.config.k
     if not (isinstance(cluster, (int, np.integer)) and 0 <= cluster < k):

@@ -1,4 +1,4 @@
-"""Models: the AuxVAE of SPEC section 2 and the convolutional blocks it is made of.
+"""Models: the AuxVAE of the paper's section 2 and the convolutional blocks it is made of.
 
 Every model takes images as uint8 (or float in [0, 1]) NCHW tensors and has a ``loss(x, y=None, generator=None)``
 that returns a dict of scalar tensors with the total under ``"loss"``; that is all :mod:`auxlib.train` needs.
@@ -141,7 +141,7 @@ def gaussian_kl(mu: torch.Tensor, std: torch.Tensor, prior_mu: torch.Tensor | No
 
 
 class AuxVAE(nn.Module):
-    """VAE whose local latent must also explain a transformed image (SPEC Eq. 6).
+    """VAE whose local latent must also explain a transformed image (the paper's Eq. 6).
 
     z_g ~ q(z_g | x) and z_l ~ q(z_l | x^) with x^ = g(x); the main decoder models p(x | z_g, z_l) and the
     auxiliary decoder p^(x^ | z_l). Because x^ has lost the global structure, z_l cannot usefully carry it, and
@@ -211,7 +211,7 @@ class AuxVAE(nn.Module):
     @torch.no_grad()
     def reconstruct_with_aux(self, x: torch.Tensor, generator: torch.Generator | None = None
                              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(x^, reconstruction of x, auxiliary reconstruction of x^) from the posterior means (SPEC Fig. 1b)."""
+        """(x^, reconstruction of x, auxiliary reconstruction of x^) from the posterior means (the paper's Fig. 1b)."""
         x_hat = self.transform(to_unit(x), generator)
         post = self.encode(x, x_hat)
         return x_hat, self.decode(post.mu_g, post.mu_l), self.decode_aux(post.mu_l)

@@ -11,7 +11,7 @@ clustering that follows polarity instead of the digit shows there), and ``cluste
 at least 1% of the images (a collapse shows there).
 
 For the AuxVAE (and the same network without the auxiliary task) the row holds the paper's Fig. 3 test
-(section 2) read by a classifier, the run's ``judge``: the share of the images it labels correctly in their
+(section 3.1) read by a classifier, the run's ``judge``: the share of the images it labels correctly in their
 ``reconstruction`` (posterior means of both parts) and in their decodes with ``z_l resampled`` or ``z_g
 resampled`` from the prior (:func:`auxlib.latents.resampling_accuracies`, one repeat with fixed draws).
 """

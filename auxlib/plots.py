@@ -178,7 +178,7 @@ def cluster_order(labels: np.ndarray, clusters: np.ndarray) -> list[int]:
 def assignment_matrix(labels: np.ndarray, clusters: np.ndarray, label_names: Sequence[str] | None = None,
                       ax: plt.Axes | None = None, order: Sequence[int] | None = None, shares: bool = False,
                       ylabel: str = "true label") -> plt.Axes:
-    """SPEC Fig. 4: counts of true labels (rows) in each cluster (columns) as a seaborn heatmap.
+    """The paper's Fig. 4 (section 3.2): counts of true labels (rows) in each cluster (columns) as a seaborn heatmap.
 
     Args:
         order: the cluster ids to show, left to right; by default :func:`cluster_order` (empty clusters are

@@ -24,7 +24,8 @@ from .io import atomic_path
 
 _PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "scipy")
 
-#: Numbers the paper reports, shown beside ours (SPEC: Fig. 3 of Exp 1.2 and Table 1 of Exp 2.1, on SVHN).
+#: Numbers the paper reports, shown beside ours: its Fig. 3 (Experiment 1.2, section 3.1) and its Table 1
+#: (Experiment 2.1, section 3.2), on SVHN.
 #: Table 1 rows give k, the number of runs and ACC as (mean, std); the paper's own row is many-to-one ACC,
 #: the others are the one-to-one ACC their authors report.
 PAPER: dict[str, dict[str, Any]] = {

@@ -109,7 +109,7 @@ class World:
     device: torch.device
 
 
-def launch() -> tuple[int, int]:
+def torchrun_rank() -> tuple[int, int]:
     """(rank, number of processes) of a ``torchrun`` launch as its environment gives them; (0, 1) otherwise."""
     return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
 
@@ -117,7 +117,7 @@ def launch() -> tuple[int, int]:
 def world(device: str = "auto") -> World:
     """Rank 0 of 1 in a plain process; under ``torchrun`` (``WORLD_SIZE`` > 1) the process group is initialised here
     the first time, with NCCL on GPUs (one per process, by ``LOCAL_RANK``) and gloo on CPUs."""
-    size = launch()[1]
+    size = torchrun_rank()[1]
     chosen = resolve_device(device)
     if size == 1:
         return World(0, 1, chosen)
@@ -340,7 +340,7 @@ def train_all(configs: Sequence[RunConfig], *, workers: int = 1, root: str | os.
     finished runs. Under ``torchrun`` the runs train one after the other, each on all the launched processes.
     """
     _positive_int("workers", workers)
-    rank, size = launch()
+    rank, size = torchrun_rank()
     if size > 1 and workers > 1:
         raise ValueError(f"workers must be 1 under torchrun (its {size} processes share each run), got {workers}.")
     configs, folder = list(configs), runs_root(root)
