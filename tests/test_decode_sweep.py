@@ -56,5 +56,5 @@ def test_best_reads_z_l_resampled_among_settings_that_keep_the_split():
     records = {"baseline": record([(500, (0.8, 0.7, 0.1))]), "sharper": record([(500, (0.9, 0.85, 0.12))]),
                "leaky": record([(500, (0.95, 0.94, 0.4))])}  # (iii) far above the bar: the split is lost
     assert decode_sweep.best(records) == "sharper"
-    with pytest.raises(ValueError, match="whose \(iii\) is at most 15%, got none"):
+    with pytest.raises(ValueError, match=r"whose \(iii\) is at most 15%, got none"):
         decode_sweep.best({"leaky": records["leaky"]})
