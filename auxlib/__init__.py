@@ -6,15 +6,17 @@ g(x)), ``likelihoods``, ``models`` (AuxVAE, Classifier), ``latents`` (encoding, 
 latent parts of a trained model), ``train`` (the training loop, checkpoints and run
 cache), ``monitor`` (scores taken during training), ``metrics`` (accuracy and clustering scores), ``placement``
 (probes of true factors from each latent part, MIG), ``ablation`` (Experiment 2's settings, one change at a time),
-``plots``, ``results`` (each chapter's numbers as JSON).
+``decode_sweep`` (Experiment 1.2's sweep), ``judge`` (the classifier that reads decodes), ``claims`` (the bars the
+book's verdicts are held to), ``plots``, ``results`` (each chapter's numbers as JSON), ``book`` (the table of
+contents, the book's parameters, chapter timings).
 """
 
-from . import (ablation, config, data, factors, latents, likelihoods, metrics, models, monitor, placement, plots,
-               results, train, transforms)
+from . import (ablation, book, claims, config, data, decode_sweep, factors, judge, latents, likelihoods, metrics,
+               models, monitor, placement, plots, results, train, transforms)
 from .config import AuxVAEConfig, RunConfig, TrainConfig, experiment
 from .models import AuxVAE
 
 __version__ = "0.1.0"
-__all__ = ["ablation", "config", "data", "factors", "latents", "likelihoods", "metrics", "models", "monitor",
-           "placement", "plots", "results", "train", "transforms", "AuxVAEConfig", "RunConfig", "TrainConfig",
+__all__ = ["ablation", "book", "claims", "config", "data", "decode_sweep", "factors", "judge", "latents",
+           "likelihoods", "metrics", "models", "monitor", "placement", "plots", "results", "train", "transforms", "AuxVAEConfig", "RunConfig", "TrainConfig",
            "experiment", "AuxVAE"]

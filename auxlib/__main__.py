@@ -26,8 +26,8 @@ from typing import Any
 import torch
 import yaml
 
-from . import data, results, train
-from .config import DATASETS, PROFILE_NAMES, PROFILES, RunConfig, book_chapters, book_parameters, experiment
+from . import book, data, results, train
+from .config import DATASETS, PROFILE_NAMES, PROFILES, RunConfig, experiment
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -82,13 +82,13 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     if args.command == "time-chapters":
-        notebooks = [Path(args.book) / f"{name}.ipynb" for name in book_chapters(args.book)]
-        written = results.time_chapters([n for n in notebooks if n.exists()], args.profile, Path(args.book) / "results")
+        notebooks = [Path(args.book) / f"{name}.ipynb" for name in book.book_chapters(args.book)]
+        written = book.time_chapters([n for n in notebooks if n.exists()], args.profile, Path(args.book) / "results")
         print(f"wrote {written}")
         return
 
     if args.command == "book-parameters":
-        print(yaml.safe_dump(book_parameters(args.notebook), default_flow_style=True).strip())
+        print(yaml.safe_dump(book.book_parameters(args.notebook), default_flow_style=True).strip())
         return
 
     existing = [data.cache_path(args.name, s, args.root) for s in data.SPLITS[args.name]]

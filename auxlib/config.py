@@ -11,11 +11,9 @@ import dataclasses
 import hashlib
 import json
 import numbers
-import os
 import types
 import typing
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -578,26 +576,3 @@ def as_list(value: Any) -> Any:
         except yaml.YAMLError:
             return value
     return [value] if _is_number(value) else value
-
-
-def book_parameters(notebook: str | os.PathLike) -> dict[str, Any]:
-    """The parameters the committed book executes ``notebook`` with, from ``parameters.yml`` beside it
-    (empty when the file or the chapter's entry is missing)."""
-    path = Path(notebook)
-    listing = path.parent / "parameters.yml"
-    if not listing.exists():
-        return {}
-    return dict((yaml.safe_load(listing.read_text()) or {}).get(path.stem) or {})
-
-
-def book_chapters(folder: str | os.PathLike = ".") -> list[str]:
-    """The book's pages in table-of-contents order (file names without suffix), read from the ``_toc.yml`` in
-    ``folder`` or the nearest folder above it."""
-    here = Path(folder).resolve()
-    for candidate in (here, *here.parents):
-        toc = candidate / "_toc.yml"
-        if toc.exists():
-            listing = yaml.safe_load(toc.read_text())
-            files = [listing["root"], *(entry["file"] for entry in listing.get("chapters", []))]
-            return [Path(f).name for f in files]
-    raise FileNotFoundError(f"no _toc.yml in {here} or any folder above it.")

@@ -9,13 +9,10 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
-import time
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -214,7 +211,7 @@ def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence
                   ) -> pd.DataFrame:
     """Per chapter results file: the profile it was executed at, how long that execution took and the training
     time of the runs it used by their records (each as :func:`duration` text; empty where not recorded); then
-    one column per timing file (:func:`time_chapters`) with the chapter's time on a fresh run cache at that
+    one column per timing file (:func:`auxlib.book.time_chapters`) with the chapter's time on a fresh run cache at that
     profile. ``chapters`` gives the order (and selection) of the rows; by default all files, sorted by name."""
     directory = Path(directory) if directory is not None else results_dir()
     timings = {p.stem[len(TIMINGS):]: load(p.stem, directory)["seconds"]
@@ -237,34 +234,8 @@ def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
-#: Timing files are ``<results>/timings_<profile>.json``.
+#: Timing files are ``<results>/timings_<profile>.json`` (written by :func:`auxlib.book.time_chapters`).
 TIMINGS = "timings_"
-
-
-def time_chapters(notebooks: Sequence[str | os.PathLike], profile: str = "quick",
-                  directory: str | os.PathLike | None = None) -> Path:
-    """Execute ``notebooks`` in order at ``profile`` with papermill, on an empty run cache and into a scratch
-    folder (each with the book's parameters, :func:`auxlib.config.book_parameters`), and write the wall-clock
-    seconds of each to ``<directory>/timings_<profile>.json``; returns that path. Chapters reuse each other's
-    runs as in a full reproduction; the data cache is kept (generating and importing data is not counted)."""
-    import papermill  # here, not at the top: ``import auxlib`` should not start papermill's machinery
-
-    from .config import PROFILE_NAMES, book_parameters
-
-    if profile not in PROFILE_NAMES:
-        raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}.")
-    target = Path(directory) if directory is not None else results_dir()
-    seconds = {}
-    with tempfile.TemporaryDirectory(prefix="auxlib-timings-") as scratch, \
-            mock.patch.dict(os.environ, AUXLIB_RUNS=f"{scratch}/runs", AUXLIB_RESULTS=f"{scratch}/results"):
-        for notebook in map(Path, notebooks):
-            declared = papermill.inspect_notebook(notebook)
-            parameters = {**book_parameters(notebook), **({"profile": profile} if "profile" in declared else {})}
-            start = time.perf_counter()
-            papermill.execute_notebook(notebook, f"{scratch}/{notebook.name}", parameters=parameters,
-                                       kernel_name="python3", cwd=notebook.parent, progress_bar=False)
-            seconds[notebook.stem] = time.perf_counter() - start
-    return save(f"{TIMINGS}{profile}", {"profile": profile, "seconds": seconds, "fresh_run_cache": True}, target)
 
 
 def duration(seconds: float) -> str:

@@ -1,11 +1,9 @@
 import dataclasses
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-import yaml
 
 import auxlib
 from auxlib import config
@@ -117,39 +115,12 @@ def test_experiment_one_chapters_share_their_models():
         assert cfg.model.patch_size == 1 and cfg.model.aux  # the paper's pixel shuffle
 
 
-def test_book_parameters_read_beside_the_notebook(tmp_path, capsys):
-    from auxlib.__main__ import main
-
-    (tmp_path / "parameters.yml").write_text("exp:\n  dataset: synth-svhn\n  k: 3\n")
-    assert auxlib.config.book_parameters(tmp_path / "exp.ipynb") == {"dataset": "synth-svhn", "k": 3}
-    assert auxlib.config.book_parameters(tmp_path / "other.ipynb") == {}
-    assert auxlib.config.book_parameters(tmp_path / "sub" / "exp.ipynb") == {}
-    main(["book-parameters", str(tmp_path / "exp.ipynb")])
-    assert capsys.readouterr().out.strip() == "{dataset: synth-svhn, k: 3}"
-
-
-def test_committed_book_parameters_name_known_chapters_and_datasets():
-    root = Path(__file__).resolve().parents[1]
-    listing = yaml.safe_load((root / "book" / "parameters.yml").read_text())
-    for chapter, params in listing.items():
-        assert (root / "book" / f"{chapter}.ipynb").exists()
-        assert params.get("dataset", "cifar10") in auxlib.config.DATASETS
-
-
 def test_seed_lists_take_integers_and_may_be_empty_only_where_that_skips():
     assert auxlib.config.settings("exp2_1", "quick", k10_seeds=[])["k10_seeds"] == []
     with pytest.raises(ValueError, match="seeds must be a non-empty list of integers >= 0"):
         auxlib.config.settings("exp2_1", "quick", seeds=[])
     with pytest.raises(ValueError, match="seeds must be a non-empty list of integers >= 0"):
         auxlib.config.settings("exp2_1", "quick", seeds=[0.5])
-
-
-def test_book_chapters_follow_the_toc_from_inside_the_book(tmp_path):
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: b\n  - file: a\n")
-    (tmp_path / "book").mkdir()
-    assert config.book_chapters(tmp_path / "book") == ["index", "b", "a"]
-    with pytest.raises(FileNotFoundError, match="_toc.yml"):
-        config.book_chapters("/")
 
 
 def test_beta_given_as_an_integer_names_the_same_cached_run():

@@ -16,7 +16,7 @@ import papermill
 import pytest
 
 from auxlib import results
-from auxlib.config import book_chapters, book_parameters
+from auxlib.book import book_chapters, book_parameters
 from tests.conftest import require_dataset, write_svhn
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from auxlib.config import book_chapters
+from auxlib.book import book_chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 # The values the checks run with, on top of a parameter's wrong value: the quick profile, a data set that needs

@@ -1,5 +1,4 @@
 import json
-import os
 
 import numpy as np
 import pytest
@@ -86,27 +85,3 @@ def test_compute_table_reads_each_chapter_and_sums_run_times(tmp_path):
     table = results.compute_table(tmp_path)
     assert table.loc["a"].tolist() == ["quick", "30 s", "2.5 minutes"]
     assert table.loc["b"].tolist() == ["standard", "", "10.0 minutes"]
-
-
-def test_time_chapters_runs_each_notebook_on_an_empty_cache_and_the_table_shows_it(tmp_path, monkeypatch):
-    import nbformat
-
-    monkeypatch.setenv("AUXLIB_RUNS", str(tmp_path / "my-runs"))
-    check = "import os\nassert profile == 'quick' and 'my-runs' not in os.environ['AUXLIB_RUNS']"
-    for name, body in (("first", check), ("second", "x = 1")):
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        cell = nbformat.v4.new_code_cell("profile = 'standard'")
-        cell.metadata["tags"] = ["parameters"]
-        nb.cells = [cell, nbformat.v4.new_code_cell(body)]
-        nbformat.write(nb, tmp_path / f"{name}.ipynb")
-    path = results.time_chapters([tmp_path / "first.ipynb", tmp_path / "second.ipynb"], "quick", tmp_path / "out")
-    assert path == tmp_path / "out" / "timings_quick.json"
-    assert list(results.load("timings_quick", tmp_path / "out")["seconds"]) == ["first", "second"]
-    assert os.environ["AUXLIB_RUNS"] == str(tmp_path / "my-runs")  # restored
-    results.save("first", {"profile": "standard", "elapsed_seconds": 600.0}, tmp_path / "out")
-    table = results.compute_table(tmp_path / "out")
-    assert table.index.tolist() == ["first"] and table.columns[-1] == "quick, fresh cache"
-    assert table.loc["first", "quick, fresh cache"].endswith(" s")
-    with pytest.raises(ValueError, match="^profile must be one of"):
-        results.time_chapters([], "huge")
