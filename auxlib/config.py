@@ -48,9 +48,13 @@ def _require(ok: bool, name: str, allowed: str, value: Any) -> None:
         raise ValueError(f"{name} must be {allowed}, got {value!r}.")
 
 
-def _one_of(name: str, value: Any, allowed: Any) -> None:
-    """Raise a ValueError naming ``name`` unless ``value`` is one of the strings ``allowed``."""
-    _require(isinstance(value, str) and value in allowed, name, f"one of {', '.join(allowed)}", value)
+def _one_of(name: str, value: Any, allowed: Any, optional: bool = False) -> None:
+    """Raise a ValueError naming ``name`` unless ``value`` is one of the strings ``allowed`` (or None, when
+    ``optional``)."""
+    if optional and value is None:
+        return
+    _require(isinstance(value, str) and value in allowed, name,
+             f"{'None or ' if optional else ''}one of {', '.join(allowed)}", value)
 
 
 def _is_int(value: Any) -> bool:
@@ -209,10 +213,7 @@ class AuxGMVAEConfig(AuxVAEConfig):
 def check_dataset(name: str, value: Any, optional: bool = False) -> None:
     """Raise a ValueError naming ``name`` unless ``value`` is a data set of :data:`DATASETS` (or None, when
     ``optional``): for chapter parameters that name a second data set."""
-    if optional and value is None:
-        return
-    _require(isinstance(value, str) and value in DATASETS, name,
-             f"{'None or ' if optional else ''}one of {', '.join(DATASETS)}", value)
+    _one_of(name, value, DATASETS, optional)
 
 
 def check_patch_size(name: str, value: Any, image_shape: tuple[int, int, int]) -> None:
