@@ -13,6 +13,7 @@ import torch
 from sklearn.cluster import KMeans
 from torch import nn
 
+from . import judge
 from .models import AuxGMVAE, AuxVAE, Posterior, predict
 
 #: The three decodes of Fig. 3: which part of the latent is replaced by a draw from N(0, I).
@@ -120,7 +121,7 @@ def resampling_accuracies(model: AuxVAE, classifier: nn.Module, images: torch.Te
         posterior = encode(model, images, generator)
         for name, part in RESAMPLED.items():
             decoded = resampled_decodes(model, posterior, part, generator, sample)
-            out[name].append(float((predict(classifier, decoded).numpy() == labels).mean()))
+            out[name].append(judge.accuracy(classifier, decoded, labels))
     return {name: np.array(values) for name, values in out.items()}
 
 
