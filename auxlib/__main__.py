@@ -27,7 +27,8 @@ import torch
 import yaml
 
 from . import book, data, results, train
-from .config import DATASETS, PROFILE_NAMES, PROFILES, RunConfig, experiment
+from .config import DATASETS, RunConfig
+from .profiles import PROFILE_NAMES, PROFILES, experiment
 
 
 def main(argv: list[str] | None = None) -> None:

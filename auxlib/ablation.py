@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import RunConfig, experiment
+from .config import RunConfig
+from .profiles import experiment
 from .train import Record
 
 #: The baseline, spelled out so that it stays fixed when the profile adopts another setting.

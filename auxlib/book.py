@@ -14,7 +14,7 @@ from unittest import mock
 import yaml
 
 from . import results
-from .config import PROFILE_NAMES
+from .profiles import PROFILE_NAMES
 
 
 def book_parameters(notebook: str | os.PathLike) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""Configuration: one validated dataclass per model, one for training, and the profiles.
+"""Configuration: one validated, frozen dataclass per model, one for training, and :class:`RunConfig`, which
+joins them with a data set and names the run by a hash of what changes what is learned (:meth:`RunConfig.key`).
 
-A chapter turns its notebook parameters into a :class:`RunConfig` with :func:`experiment`, which starts from the
-chosen profile's defaults and applies every parameter that is not ``None``. Invalid values stop there with one
-``ValueError`` sentence that names the parameter and what is allowed.
+Every field is stored in one canonical plain-Python form, so equal values give equal keys. Invalid values stop
+at construction with one ``ValueError`` sentence that names the field and what is allowed (:mod:`auxlib.checks`).
+The values each chapter uses at each budget live in :mod:`auxlib.profiles`.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import numbers
 import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import yaml
+
+from .checks import is_int, is_number, one_of, positive_int, require
 
 #: Data sets auxlib can load, with their image shape (channels, height, width).
 DATASETS: dict[str, tuple[int, int, int]] = {
@@ -38,31 +39,8 @@ POSTERIORS = ("factorised", "joint")
 #: The AuxGMVAE's layers between the z_g encoder's convolutions and the heads of z_g and y: ``compact`` (the
 #: heads read the features directly) or ``split``, [SPLIT]'s branch (more convolutions, dropout, a dense layer).
 BRANCHES = ("compact", "split")
-PROFILE_NAMES = ("quick", "standard", "paper")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
-
-
-def _require(ok: bool, name: str, allowed: str, value: Any) -> None:
-    if not ok:
-        raise ValueError(f"{name} must be {allowed}, got {value!r}.")
-
-
-def _one_of(name: str, value: Any, allowed: Any, optional: bool = False) -> None:
-    """Raise a ValueError naming ``name`` unless ``value`` is one of the strings ``allowed`` (or None, when
-    ``optional``)."""
-    if optional and value is None:
-        return
-    _require(isinstance(value, str) and value in allowed, name,
-             f"{'None or ' if optional else ''}one of {', '.join(allowed)}", value)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _canonical(value: Any, hint: Any) -> Any:
@@ -77,9 +55,9 @@ def _canonical(value: Any, hint: Any) -> Any:
         if len(options) != 1:  # a union of config classes: each canonicalises itself
             return value
         kind = options[0]
-    if kind is float and _is_number(value):
+    if kind is float and is_number(value):
         return float(value)
-    if kind is int and _is_number(value) and float(value).is_integer():
+    if kind is int and is_number(value) and float(value).is_integer():
         return int(value)
     if kind is bool and isinstance(value, np.bool_):
         return bool(value)
@@ -100,10 +78,6 @@ def _canonicalise(config: Any) -> None:
     hints = typing.get_type_hints(type(config))
     for f in dataclasses.fields(config):
         object.__setattr__(config, f.name, _canonical(getattr(config, f.name), hints[f.name]))
-
-
-def _positive_int(name: str, value: Any) -> None:
-    _require(_is_int(value) and value > 0, name, "a positive integer", value)
 
 
 @dataclass(frozen=True)
@@ -147,20 +121,20 @@ class AuxVAEConfig:
 
     def __post_init__(self) -> None:
         _canonicalise(self)
-        _positive_int("z_g", self.z_g)
-        _positive_int("z_l", self.z_l)
+        positive_int("z_g", self.z_g)
+        positive_int("z_l", self.z_l)
         _check_widths(self.widths, self.image_shape)
-        _one_of("arch", self.arch, ARCHS)
-        _require(self.arch != "split" or len(self.widths) == 3, "widths", "3 layers for arch 'split'", self.widths)
-        _one_of("likelihood", self.likelihood, LIKELIHOODS)
-        _one_of("transform", self.transform, TRANSFORMS)
-        _require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
-        _require(_is_number(self.beta) and self.beta >= 0, "beta", "a number >= 0", self.beta)
+        one_of("arch", self.arch, ARCHS)
+        require(self.arch != "split" or len(self.widths) == 3, "widths", "3 layers for arch 'split'", self.widths)
+        one_of("likelihood", self.likelihood, LIKELIHOODS)
+        one_of("transform", self.transform, TRANSFORMS)
+        require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
+        require(is_number(self.beta) and self.beta >= 0, "beta", "a number >= 0", self.beta)
         check_patch_size("patch_size", self.patch_size, self.image_shape)
-        _positive_int("aux_components", self.aux_components)
-        _require(self.aux_components == 1 or self.likelihood == "logistic", "aux_components",
+        positive_int("aux_components", self.aux_components)
+        require(self.aux_components == 1 or self.likelihood == "logistic", "aux_components",
                  f"1 for the {self.likelihood} likelihood (mixtures are of discretised logistics)", self.aux_components)
-        _require(_is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", "an integer >= 0",
+        require(is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", "an integer >= 0",
                  self.warmup_steps)
 
 
@@ -196,31 +170,31 @@ class AuxGMVAEConfig(AuxVAEConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(_is_int(self.k) and self.k >= 2, "k", "an integer >= 2", self.k)
-        _require(_is_number(self.tau) and self.tau > 0, "tau", "a positive number", self.tau)
-        _require(self.tau_start is None or (_is_number(self.tau_start) and self.tau_start > 0), "tau_start",
+        require(is_int(self.k) and self.k >= 2, "k", "an integer >= 2", self.k)
+        require(is_number(self.tau) and self.tau > 0, "tau", "a positive number", self.tau)
+        require(self.tau_start is None or (is_number(self.tau_start) and self.tau_start > 0), "tau_start",
                  "None (a constant temperature) or a positive number", self.tau_start)
-        _positive_int("anneal_steps", self.anneal_steps)
-        _require(_is_number(self.alpha) and self.alpha >= 0, "alpha", "a number >= 0", self.alpha)
-        _require(all(_is_int(w) and w > 0 for w in self.y_hidden), "y_hidden", "a list of positive integers",
+        positive_int("anneal_steps", self.anneal_steps)
+        require(is_number(self.alpha) and self.alpha >= 0, "alpha", "a number >= 0", self.alpha)
+        require(all(is_int(w) and w > 0 for w in self.y_hidden), "y_hidden", "a list of positive integers",
                  self.y_hidden)
-        _require(_is_number(self.y_dropout) and 0 <= self.y_dropout < 1, "y_dropout", "a number in [0, 1)",
+        require(is_number(self.y_dropout) and 0 <= self.y_dropout < 1, "y_dropout", "a number in [0, 1)",
                  self.y_dropout)
-        _one_of("posterior", self.posterior, POSTERIORS)
-        _one_of("branch", self.branch, BRANCHES)
+        one_of("posterior", self.posterior, POSTERIORS)
+        one_of("branch", self.branch, BRANCHES)
 
 
 def check_dataset(name: str, value: Any, optional: bool = False) -> None:
     """Raise a ValueError naming ``name`` unless ``value`` is a data set of :data:`DATASETS` (or None, when
     ``optional``): for chapter parameters that name a second data set."""
-    _one_of(name, value, DATASETS, optional)
+    one_of(name, value, DATASETS, optional)
 
 
 def check_patch_size(name: str, value: Any, image_shape: tuple[int, int, int]) -> None:
     """Raise a ValueError naming ``name`` unless ``value`` is a patch size that divides the image."""
     _, height, width = image_shape
     sizes = [n for n in range(1, min(height, width) + 1) if height % n == 0 and width % n == 0]
-    _require(_is_int(value) and value in sizes, name,
+    require(is_int(value) and value in sizes, name,
              f"a size that divides the {height}x{width} image ({', '.join(map(str, sizes))})", value)
 
 
@@ -243,21 +217,21 @@ class ClassifierConfig:
 
     def __post_init__(self) -> None:
         _canonicalise(self)
-        _require(_is_int(self.n_classes) and self.n_classes >= 2, "n_classes", "an integer >= 2", self.n_classes)
+        require(is_int(self.n_classes) and self.n_classes >= 2, "n_classes", "an integer >= 2", self.n_classes)
         _check_widths(self.widths, self.image_shape)
-        _require(_is_number(self.dropout) and 0 <= self.dropout < 1, "dropout", "a number in [0, 1)", self.dropout)
-        _require(_is_int(self.shift) and 0 <= self.shift < min(self.image_shape[1:]), "shift",
+        require(is_number(self.dropout) and 0 <= self.dropout < 1, "dropout", "a number in [0, 1)", self.dropout)
+        require(is_int(self.shift) and 0 <= self.shift < min(self.image_shape[1:]), "shift",
                  f"an integer in [0, {min(self.image_shape[1:]) - 1}]", self.shift)
-        _require(isinstance(self.flip, bool), "flip", "True or False", self.flip)
+        require(isinstance(self.flip, bool), "flip", "True or False", self.flip)
 
 
 def _check_widths(widths: tuple[int, ...], image_shape: tuple[int, int, int]) -> None:
     """Channel widths, one per stride-2 stage: positive, and no more stages than halvings of the image."""
-    _require(len(widths) > 0 and all(_is_int(w) and w > 0 for w in widths),
+    require(len(widths) > 0 and all(is_int(w) and w > 0 for w in widths),
              "widths", "a non-empty list of positive integers", widths)
     _, height, width = image_shape
     depth = len(widths)
-    _require(height % 2**depth == 0 and width % 2**depth == 0, "widths",
+    require(height % 2**depth == 0 and width % 2**depth == 0, "widths",
              f"at most {_max_depth(height, width)} layers for a {height}x{width} image", widths)
 
 
@@ -314,21 +288,21 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         _canonicalise(self)
-        _positive_int("steps", self.steps)
-        _positive_int("batch_size", self.batch_size)
-        _require(_is_number(self.lr) and self.lr > 0, "lr", "a positive number", self.lr)
-        _require(_is_int(self.seed) and self.seed >= 0, "seed", "an integer >= 0", self.seed)
-        _positive_int("log_every", self.log_every)
-        _positive_int("checkpoint_every", self.checkpoint_every)
-        _one_of("device", self.device, DEVICES)
-        _one_of("precision", self.precision, PRECISIONS)
-        _require(isinstance(self.compile, bool), "compile", "True or False", self.compile)
-        _require(_is_number(self.lr_decay) and 0 < self.lr_decay <= 1, "lr_decay", "a number in (0, 1]", self.lr_decay)
-        _positive_int("lr_decay_every", self.lr_decay_every)
-        _require(_is_int(self.score_every) and self.score_every >= 0, "score_every", "an integer >= 0",
+        positive_int("steps", self.steps)
+        positive_int("batch_size", self.batch_size)
+        require(is_number(self.lr) and self.lr > 0, "lr", "a positive number", self.lr)
+        require(is_int(self.seed) and self.seed >= 0, "seed", "an integer >= 0", self.seed)
+        positive_int("log_every", self.log_every)
+        positive_int("checkpoint_every", self.checkpoint_every)
+        one_of("device", self.device, DEVICES)
+        one_of("precision", self.precision, PRECISIONS)
+        require(isinstance(self.compile, bool), "compile", "True or False", self.compile)
+        require(is_number(self.lr_decay) and 0 < self.lr_decay <= 1, "lr_decay", "a number in (0, 1]", self.lr_decay)
+        positive_int("lr_decay_every", self.lr_decay_every)
+        require(is_int(self.score_every) and self.score_every >= 0, "score_every", "an integer >= 0",
                  self.score_every)
-        _positive_int("score_images", self.score_images)
-        _require(self.max_minutes is None or (_is_number(self.max_minutes) and self.max_minutes > 0), "max_minutes",
+        positive_int("score_images", self.score_images)
+        require(self.max_minutes is None or (is_number(self.max_minutes) and self.max_minutes > 0), "max_minutes",
                  "None (no limit) or a positive number of minutes", self.max_minutes)
 
 
@@ -362,17 +336,17 @@ class RunConfig:
     def __post_init__(self) -> None:
         _canonicalise(self)
         if self.where is not None:
-            _require(isinstance(self.where, (list, tuple)) and len(self.where) == 2 and isinstance(self.where[0], str)
-                     and _is_int(self.where[1]), "where", "None or a (factor name, integer value) pair", self.where)
-        _one_of("dataset", self.dataset, DATASETS)
-        _require(isinstance(self.extra, bool), "extra", "True or False", self.extra)
-        _require(not self.extra or self.dataset in EXTRA_SPLIT, "extra",
+            require(isinstance(self.where, (list, tuple)) and len(self.where) == 2 and isinstance(self.where[0], str)
+                     and is_int(self.where[1]), "where", "None or a (factor name, integer value) pair", self.where)
+        one_of("dataset", self.dataset, DATASETS)
+        require(isinstance(self.extra, bool), "extra", "True or False", self.extra)
+        require(not self.extra or self.dataset in EXTRA_SPLIT, "extra",
                  f"False for {self.dataset}, which has no extra split", self.extra)
-        _require(self.n_train is None or (_is_int(self.n_train) and self.n_train > 0), "n_train",
+        require(self.n_train is None or (is_int(self.n_train) and self.n_train > 0), "n_train",
                  "None (the whole split) or a positive integer", self.n_train)
-        _require(tuple(self.model.image_shape) == DATASETS[self.dataset], "model.image_shape",
+        require(tuple(self.model.image_shape) == DATASETS[self.dataset], "model.image_shape",
                  f"{DATASETS[self.dataset]} for {self.dataset}", self.model.image_shape)
-        _require(self.judge is None or (isinstance(self.judge, RunConfig) and isinstance(
+        require(self.judge is None or (isinstance(self.judge, RunConfig) and isinstance(
             self.judge.model, ClassifierConfig) and self.judge.dataset == self.dataset), "judge",
                  f"None or the RunConfig of a classifier of {self.dataset}", self.judge)
 
@@ -405,175 +379,3 @@ class RunConfig:
 
 MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "AuxGMVAEConfig": AuxGMVAEConfig,
                                    "ClassifierConfig": ClassifierConfig}
-
-# Profiles: what each chapter runs at each budget. Keys are fields of the model config, of TrainConfig, or
-# ``n_train``. ``quick`` exists for tests (seconds); ``standard`` is what the committed book shows, sized for a
-# 2-core CPU; ``paper`` is the paper's network and budget ([SPLIT]: its architecture, batch 64, Adam 1e-4,
-# 1,000,000 steps, 128 + 128 latents, train + extra where the data set has an extra split), meant for GPUs.
-_PAPER = dict(arch="split", extra=True, z_g=128, z_l=128, steps=1_000_000, batch_size=64, lr=1e-4,
-              checkpoint_every=10_000, log_every=500)
-# The setting of Experiment 2 that scored best in the ablation (exp2_gap, on train-split scores): beta = alpha = 8.
-_EXP2_CHOSEN = dict(beta=8.0, alpha=8.0)
-PROFILES: dict[str, dict[str, dict[str, Any]]] = {
-    "method": {
-        "quick": dict(steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),
-        "standard": dict(steps=2000, batch_size=64, log_every=25),
-        "paper": _PAPER,
-    },
-    # The small CNN that judges images: the data chapter trains it "briefly", to measure how hard the digits are
-    # to read, and Experiment 1 reuses the same runs (same config, so the run cache hits) to classify decodes.
-    "classifier": {
-        "quick": dict(steps=30, batch_size=64, n_train=2048, log_every=10, checkpoint_every=30),
-        "standard": dict(steps=1500, batch_size=128, lr=2e-3, log_every=50),
-        "paper": dict(steps=20_000, batch_size=128, lr=1e-3, log_every=500, checkpoint_every=5000),
-    },
-    # Experiment 1's AuxVAEs, shared by exp1_1 and exp1_2 so that the second chapter reuses the first one's
-    # models. Patch size 1 (pixel shuffle) is the paper's setting for this experiment ([SPLIT]).
-    # Their decodes are scored during training by the chapter's classifier (JUDGED).
-    "exp1": {
-        "quick": dict(patch_size=1, steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10,
-                      score_every=10, score_images=128),
-        "standard": dict(patch_size=1, steps=3500, batch_size=64, lr=1e-3, log_every=50, checkpoint_every=500,
-                         score_every=250, score_images=2000),
-        "paper": dict(_PAPER, patch_size=1, score_every=10_000, score_images=10_000),
-    },
-    # Experiment 2's AuxGMVAEs, shared by exp2_1 and exp2_2. [SPLIT]: patch size 4, k = 30, tau = 0.4. The quick
-    # and standard profiles use the setting the ablation chose on train-split scores (exp2_gap, auxlib.ablation).
-    "exp2": {
-        "quick": dict(_EXP2_CHOSEN, patch_size=4, k=30, steps=20, batch_size=32, n_train=1024, log_every=5,
-                      checkpoint_every=10, score_every=10, score_images=256),
-        "standard": dict(_EXP2_CHOSEN, patch_size=4, k=30, steps=5000, batch_size=64, lr=1e-3, log_every=50,
-                         checkpoint_every=500, score_every=250, score_images=5000),
-        # [SPLIT]'s clustering run: its branch and joint posterior, beta = alpha = 40, lr x0.4 every 1M steps
-        "paper": dict(_PAPER, patch_size=4, k=30, alpha=40.0, beta=40.0, y_hidden=(1024, 128), steps=3_000_000,
-                      posterior="joint", branch="split", lr_decay=0.4, lr_decay_every=1_000_000,
-                      score_every=10_000, score_images=10_000),
-    },
-    # The placement chapter's sweeps (patch size x beta, the grey-scale transform, latent splits): many short
-    # runs of the Experiment 1 network; its three main models are Experiment 1's, found in the run cache.
-    "placement": {
-        "quick": dict(steps=20, batch_size=32, n_train=1024, log_every=5, checkpoint_every=10),
-        "standard": dict(steps=2000, batch_size=64, lr=1e-3, log_every=50, checkpoint_every=500),
-        "paper": dict(_PAPER, steps=200_000),
-    },
-}
-
-# Where a data set needs other values than a chapter's profile gives, by chapter, profile and data set. CIFAR-10's
-# classes are harder to read than digits: its classifier trains ~26 epochs with the usual augmentation (random
-# moves of up to 4 pixels, left-right mirrors) and a learning rate that falls twice.
-PROFILE_BY_DATASET: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
-    "classifier": {
-        "standard": {"cifar10": dict(steps=10_000, lr_decay=0.3, lr_decay_every=4000, shift=4, flip=True,
-                                     checkpoint_every=1000)},
-        "paper": {"cifar10": dict(shift=4, flip=True)},
-    },
-}
-
-# Chapter settings that are not part of a training run, per profile; overridden like the run parameters.
-# extra_seeds: more main models, for the spread between seeds; sweep_steps: the length of every run of the sweep
-# of what limits the decodes (auxlib.decode_sweep)
-_EXP1_2 = dict(betas=[0.5, 1.0, 2.0, 4.0, 8.0], baseline_beta=4.0)
-SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
-    "method": {profile: {"patch_sizes": [1, 2, 4, 8, 16, 32]} for profile in PROFILE_NAMES},
-    "data": {"quick": {"kmeans_images": 1000}, "standard": {"kmeans_images": 10_000},
-             "paper": {"kmeans_images": 26_032}},
-    "exp1_1": {"quick": {"codes": 2, "swap_images": 4}, "standard": {"codes": 3, "swap_images": 8},
-               "paper": {"codes": 3, "swap_images": 8}},
-    "exp1_2": {"quick": dict(_EXP1_2, eval_images=200, repeats=2, extra_seeds=[1], sweep_steps=40, workers=2),
-               "standard": dict(_EXP1_2, eval_images=3000, repeats=3, extra_seeds=[1, 2], sweep_steps=10_000,
-                                workers=2),
-               "paper": dict(_EXP1_2, eval_images=26_032, repeats=5, extra_seeds=[1, 2], sweep_steps=200_000,
-                             workers=1)},
-    "exp2_1": {"quick": {"seeds": [0, 1], "k10_seeds": [0], "kmeans_train": 1000},
-               "standard": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1], "kmeans_train": 10_000},
-               "paper": {"seeds": [0, 1, 2, 3], "k10_seeds": [0, 1, 2, 3], "kmeans_train": 73_257}},
-    "exp2_2": {"quick": {"grid": 4}, "standard": {"grid": 8}, "paper": {"grid": 10}},
-    # curve_steps: the longer budget of the learning curves of the chosen and the authors' settings
-    "exp2_gap": {"quick": {"workers": 2, "curve_steps": 40}, "standard": {"workers": 2, "curve_steps": 50_000},
-                 "paper": {"workers": 1, "curve_steps": 3_000_000}},
-    "placement": {
-        "quick": dict(patch_sizes=[1, 4], betas=[1.0, 4.0], extra_seeds=[1], z_g_sizes=[16, 48],
-                      probe_images=300, workers=2),
-        "standard": dict(patch_sizes=[1, 2, 4, 8, 16], betas=[0.5, 1.0, 4.0, 16.0], extra_seeds=[1, 2],
-                         z_g_sizes=[16, 48], probe_images=5000, workers=2),
-        "paper": dict(patch_sizes=[1, 2, 4, 8, 16], betas=[0.5, 1.0, 4.0, 16.0], extra_seeds=[1, 2],
-                      z_g_sizes=[64, 192], probe_images=20_000, workers=1),
-    },
-}
-
-#: The chapters whose AuxVAEs are scored during training by the classifier of their profile and data set (its
-#: ``judge``, :mod:`auxlib.monitor`): the classifier of the data chapter, seed 0.
-JUDGED = ("exp1",)
-#: The model config of the chapters whose runs are not AuxVAEs.
-CHAPTER_MODELS: dict[str, type] = {"classifier": ClassifierConfig, "exp2": AuxGMVAEConfig}
-
-_TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
-_MAY_BE_EMPTY = {"k10_seeds", "extra_seeds", "z_g_sizes"}  # list settings where [] means "skip this part"
-
-
-def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10", model: type | None = None,
-               **params: Any) -> RunConfig:
-    """Build the validated run config of a chapter from a profile and the notebook's parameters.
-
-    Parameters that are ``None`` keep the profile's value; any other value overrides it. ``model`` is the config
-    class, by default the chapter's own (:data:`CHAPTER_MODELS`, else :class:`AuxVAEConfig`).
-    """
-    _one_of("chapter", chapter, PROFILES)
-    model = model or CHAPTER_MODELS.get(chapter, AuxVAEConfig)
-    _one_of("profile", profile, PROFILE_NAMES)
-    _one_of("dataset", dataset, DATASETS)
-    values = dict(PROFILES[chapter][profile], **PROFILE_BY_DATASET.get(chapter, {}).get(profile, {}).get(dataset, {}))
-    if dataset not in EXTRA_SPLIT:
-        values.pop("extra", None)  # a profile's "train + extra" means the train split where there is no extra
-    values.update({k: v for k, v in params.items() if v is not None})
-    model_fields = {f.name for f in dataclasses.fields(model)}
-    known = model_fields | _TRAIN_FIELDS | {"n_train", "extra", "where"}
-    unknown = set(values) - known
-    _require(not unknown, "parameters", f"among {', '.join(sorted(known))}", sorted(unknown))
-    model_cfg = model(image_shape=DATASETS[dataset], **{k: v for k, v in values.items() if k in model_fields})
-    train_cfg = TrainConfig(**{k: v for k, v in values.items() if k in _TRAIN_FIELDS})
-    judged = chapter in JUDGED and train_cfg.score_every > 0 and type(model_cfg) is AuxVAEConfig
-    return RunConfig(dataset=dataset, model=model_cfg, train=train_cfg, n_train=values.get("n_train"),
-                     extra=values.get("extra", False), where=values.get("where"),
-                     judge=experiment("classifier", profile, dataset=dataset) if judged else None)
-
-
-def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str, Any]:
-    """A chapter's non-training settings for a profile, with the notebook's parameters that are not None
-    applied. Integer settings must stay positive integers, number settings numbers >= 0, and list settings
-    lists of numbers >= 0 (integers where the profile's are), non-empty unless [] means "skip"."""
-    _one_of("chapter", chapter, SETTINGS)
-    _one_of("profile", profile, PROFILE_NAMES)
-    values = dict(SETTINGS[chapter][profile])
-    unknown = set(params) - set(values)
-    _require(not unknown, "parameters", f"among {', '.join(sorted(values)) or 'none'}", sorted(unknown))
-    for name, value in params.items():
-        if value is None:
-            continue
-        default = values[name]
-        if isinstance(default, list):
-            value = as_list(value)
-        if _is_int(default):
-            _positive_int(name, value)
-        elif _is_number(default):
-            _require(_is_number(value) and value >= 0, name, "a number >= 0", value)
-        elif isinstance(default, list):
-            integers = all(_is_int(v) for v in default)
-            kind = "integers" if integers else "numbers"
-            _require(isinstance(value, (list, tuple)) and (len(value) > 0 or name in _MAY_BE_EMPTY)
-                     and all((_is_int(v) if integers else _is_number(v)) and v >= 0 for v in value), name,
-                     f"a {'' if name in _MAY_BE_EMPTY else 'non-empty '}list of {kind} >= 0", value)
-            value = list(value)
-        values[name] = value
-    return values
-
-
-def as_list(value: Any) -> Any:
-    """A list parameter as a user means it: papermill's ``-p betas "[1, 4]"`` delivers a string, read here as YAML,
-    and ``-p betas 4`` a single number, read as a list of one; anything else is returned as it is, to be checked."""
-    if isinstance(value, str):
-        try:
-            value = yaml.safe_load(value)
-        except yaml.YAMLError:
-            return value
-    return [value] if _is_number(value) else value

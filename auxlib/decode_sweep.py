@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from .config import RunConfig, experiment
+from .config import RunConfig
+from .profiles import experiment
 from .latents import RESAMPLED
 from .train import Record
 

@@ -19,7 +19,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import latents, synth_svhn
-from .config import RunConfig, experiment
+from .config import RunConfig
+from .profiles import experiment
 from .data import ImageSet
 from .factors import chroma, discretise, is_discrete, scalar_factors
 from .train import to_tensor

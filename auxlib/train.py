@@ -29,7 +29,8 @@ from tqdm import tqdm
 
 from . import data as datasets
 from . import monitor
-from .config import RunConfig, _positive_int
+from .checks import positive_int
+from .config import RunConfig
 from .io import atomic_path
 from .models import build
 
@@ -339,7 +340,7 @@ def train_all(configs: Sequence[RunConfig], *, workers: int = 1, root: str | os.
     checkpoints as :func:`train` does, so an interrupted call resumes where it stopped. A progress bar counts
     finished runs. Under ``torchrun`` the runs train one after the other, each on all the launched processes.
     """
-    _positive_int("workers", workers)
+    positive_int("workers", workers)
     rank, size = torchrun_rank()
     if size > 1 and workers > 1:
         raise ValueError(f"workers must be 1 under torchrun (its {size} processes share each run), got {workers}.")

@@ -34,14 +34,6 @@ def test_bad_parameters_raise_one_clear_value_error(params, message):
         auxlib.experiment("method", **{"profile": "quick", **params})
 
 
-def test_profile_values_are_overridden_only_by_given_parameters():
-    quick = auxlib.experiment("method", "quick")
-    assert quick.train.steps == auxlib.config.PROFILES["method"]["quick"]["steps"]
-    assert auxlib.experiment("method", "quick", steps=None).train.steps == quick.train.steps
-    assert auxlib.experiment("method", "quick", steps=7).train.steps == 7
-    assert auxlib.experiment("method", "paper").model.z_g == 128
-
-
 def test_key_changes_with_what_is_learned_but_not_with_device():
     base = auxlib.experiment("method", "quick")
     assert base.key() == auxlib.experiment("method", "quick").key()
@@ -61,97 +53,15 @@ def test_runs_cached_before_later_fields_existed_keep_their_key():
     assert auxlib.ablation.runs("standard", "synth-svhn", seed=1)["baseline"].key() == "19a1139e849fa113"
 
 
-def test_paper_profile_is_the_split_network_on_train_and_extra():
-    for chapter in ("method", "exp1", "exp2", "placement"):
-        assert auxlib.experiment(chapter, "paper").model.arch == "split"
-        assert auxlib.experiment(chapter, "paper", dataset="svhn").extra
-        assert not auxlib.experiment(chapter, "paper", dataset="cifar10").extra  # it has no extra split
-    assert not auxlib.experiment("exp1", "paper", dataset="svhn", extra=False).extra
-    cfg = auxlib.experiment("exp1", "paper", dataset="svhn")
-    assert RunConfig.from_dict(cfg.to_dict()) == cfg
-
-
 def test_round_trip_through_dict():
     cfg = RunConfig("svhn", AuxVAEConfig(z_g=8, widths=[16, 32]), TrainConfig(steps=3), n_train=10)
     again = RunConfig.from_dict(cfg.to_dict())
     assert again == cfg and again.key() == cfg.key()
 
 
-def test_settings_follow_profile_and_validate():
-    assert auxlib.config.settings("data", "quick")["kmeans_images"] == 1000
-    assert auxlib.config.settings("data", "quick", kmeans_images=None)["kmeans_images"] == 1000
-    assert auxlib.config.settings("data", "standard", kmeans_images=77)["kmeans_images"] == 77
-    with pytest.raises(ValueError, match="kmeans_images must be a positive integer, got -3"):
-        auxlib.config.settings("data", "quick", kmeans_images=-3)
-    with pytest.raises(ValueError, match="parameters must be among kmeans_images"):
-        auxlib.config.settings("data", "quick", kmeans=5)
-
-
-def test_classifier_config_in_a_run():
-    from auxlib.config import ClassifierConfig
-
-    cfg = auxlib.experiment("classifier", "quick", dataset="synth-svhn", model=ClassifierConfig, dropout=0.1)
-    assert isinstance(cfg.model, ClassifierConfig) and cfg.model.dropout == 0.1
-    assert RunConfig.from_dict(cfg.to_dict()) == cfg
-    with pytest.raises(ValueError, match="n_classes must be an integer >= 2"):
-        ClassifierConfig(n_classes=1)
-
-
-def test_list_and_number_settings_are_validated():
-    values = auxlib.config.settings("exp1_2", "quick", betas=(2, 0.5), baseline_beta=3)
-    assert values["betas"] == [2, 0.5] and values["baseline_beta"] == 3
-    with pytest.raises(ValueError, match="betas must be a non-empty list of numbers >= 0, got \\[\\]"):
-        auxlib.config.settings("exp1_2", "quick", betas=[])
-    with pytest.raises(ValueError, match="betas must be a non-empty list of numbers >= 0"):
-        auxlib.config.settings("exp1_2", "quick", betas=[1, "a"])
-    with pytest.raises(ValueError, match="baseline_beta must be a number >= 0, got -1"):
-        auxlib.config.settings("exp1_2", "quick", baseline_beta=-1)
-
-
-def test_experiment_one_chapters_share_their_models():
-    """exp1_2 must find exp1_1's model in the run cache: both build it from the one "exp1" profile."""
-    for profile in auxlib.config.PROFILE_NAMES:
-        cfg = auxlib.experiment("exp1", profile, dataset="synth-svhn", beta=1.0)
-        assert cfg.model.patch_size == 1 and cfg.model.aux  # the paper's pixel shuffle
-
-
-def test_seed_lists_take_integers_and_may_be_empty_only_where_that_skips():
-    assert auxlib.config.settings("exp2_1", "quick", k10_seeds=[])["k10_seeds"] == []
-    with pytest.raises(ValueError, match="seeds must be a non-empty list of integers >= 0"):
-        auxlib.config.settings("exp2_1", "quick", seeds=[])
-    with pytest.raises(ValueError, match="seeds must be a non-empty list of integers >= 0"):
-        auxlib.config.settings("exp2_1", "quick", seeds=[0.5])
-
-
 def test_beta_given_as_an_integer_names_the_same_cached_run():
     assert auxlib.experiment("exp1", "standard", beta=1).key() == auxlib.experiment("exp1", "standard", beta=1.0).key()
     assert auxlib.experiment("exp1", "standard", beta=2).key() != auxlib.experiment("exp1", "standard").key()
-
-
-def test_chapter_model_is_the_default_config_class():
-    assert type(auxlib.experiment("exp2", "quick").model).__name__ == "AuxGMVAEConfig"
-    assert type(auxlib.experiment("classifier", "quick").model).__name__ == "ClassifierConfig"
-    assert type(auxlib.experiment("exp1", "quick").model) is AuxVAEConfig
-
-
-def test_config_command_prints_what_experiment_builds(capsys):
-    from auxlib.__main__ import main
-
-    main(["config", "exp1", "--profile", "quick", "--dataset", "synth-svhn", "--set", "beta=4", "aux=false"])
-    printed = RunConfig.from_dict(json.loads(capsys.readouterr().out))
-    assert printed == auxlib.experiment("exp1", "quick", dataset="synth-svhn", beta=4.0, aux=False)
-    with pytest.raises(SystemExit, match="NAME=VALUE"):
-        main(["config", "exp1", "--set", "beta"])
-
-
-def test_experiment_one_runs_are_judged_by_the_chapters_classifier_out_of_their_key():
-    for profile in auxlib.config.PROFILE_NAMES:
-        cfg = auxlib.experiment("exp1", profile, dataset="synth-svhn")
-        assert cfg.judge == auxlib.experiment("classifier", profile, dataset="synth-svhn")
-        assert RunConfig.from_dict(cfg.to_dict()) == cfg
-        unwatched = auxlib.experiment("exp1", profile, dataset="synth-svhn", score_every=0)
-        assert unwatched.judge is None and unwatched.key() == cfg.key()
-    assert auxlib.experiment("exp2", "standard", dataset="synth-svhn").judge is None  # scored by its clusters
 
 
 def test_a_judge_must_be_a_classifier_of_the_same_data_set():
@@ -201,10 +111,3 @@ def test_a_whole_number_for_an_integer_field_is_read_as_that_integer_and_a_fract
     with pytest.raises(ValueError, match="steps must be a positive integer, got 30.5"):
         auxlib.experiment("method", "quick", steps=30.5)
 
-
-def test_the_cifar10_classifier_is_augmented_and_the_digit_classifier_keeps_its_run():
-    digits = auxlib.experiment("classifier", "standard", dataset="synth-svhn")
-    assert digits.key() == "b21509116c5b23de" and not digits.model.flip and digits.model.shift == 0
-    objects = auxlib.experiment("classifier", "standard", dataset="cifar10")
-    assert objects.model.flip and objects.model.shift == 4 and objects.train.steps > digits.train.steps
-    assert auxlib.experiment("classifier", "standard", dataset="cifar10", flip=False).model.flip is False
