@@ -26,7 +26,7 @@ from typing import Any
 import torch
 import yaml
 
-from . import book, data, results, train
+from . import book, data, devices, results, train
 from .config import DATASETS, RunConfig
 from .profiles import PROFILE_NAMES, PROFILES, experiment
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.max_minutes is not None:
             configs = [dataclasses.replace(c, train=dataclasses.replace(c.train, max_minutes=args.max_minutes))
                        for c in configs]
-        lead = train.torchrun_rank()[0] == 0
+        lead = devices.torchrun_rank()[0] == 0
         try:
             finished = train.train_all(configs, workers=args.workers, root=args.root)
         except train.TimeLimitReached as stopped:  # a planned stop: the same command continues the run

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .config import RunConfig
 from .profiles import experiment
-from .train import Record
+from .store import Record
 
 #: The baseline, spelled out so that it stays fixed when the profile adopts another setting.
 BASELINE: dict[str, Any] = dict(posterior="factorised", branch="compact", beta=1.0, alpha=1.0, warmup_steps=0,

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from .config import DATASETS, EXTRA_SPLIT
-from .io import atomic_path
+from .io import CACHE, atomic_path, configured_folder
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 #: How pages name each data set, so that a reader always knows which data a figure shows.
@@ -74,11 +75,17 @@ class ImageSet(NamedTuple):
         return ImageSet(self.images[index], self.labels[index], factors)
 
 
+def to_tensor(images: np.ndarray, device: torch.device | str = "cpu", channels_last: bool = False) -> torch.Tensor:
+    """Images as stored (an NHWC uint8 array, N x H x W x C) to what the models read (an NCHW uint8 tensor) on
+    ``device``: contiguous, or in channels_last memory order (the array's own, so no copy), which keeps a training
+    batch in the layout the models' convolutions run in."""
+    tensor = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
+    return tensor.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format).to(device)
+
+
 def data_root(root: str | os.PathLike | None = None) -> Path:
     """Where data sets are cached: ``root``, else ``$AUXLIB_DATA``, else ``~/.cache/auxlib/data``."""
-    if root is not None:
-        return Path(root)
-    return Path(os.environ.get("AUXLIB_DATA", Path.home() / ".cache" / "auxlib" / "data"))
+    return configured_folder(root, "AUXLIB_DATA", CACHE / "data")
 
 
 def cache_path(name: str, split: str, root: str | os.PathLike | None = None) -> Path:

@@ -18,7 +18,7 @@ import pandas as pd
 from .config import RunConfig
 from .profiles import experiment
 from .latents import RESAMPLED
-from .train import Record
+from .store import Record
 
 #: The baseline, spelled out so that it stays fixed when the profile adopts another setting.
 BASELINE: dict[str, Any] = dict(z_g=32, z_l=32, arch="compact", aux_components=1, lr=1e-3, beta=1.0, patch_size=1)

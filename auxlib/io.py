@@ -1,4 +1,5 @@
-"""Writing files so that a crash never leaves a half-written one behind."""
+"""Files and folders: writing so that a crash never leaves a half-written file behind, and where auxlib keeps
+what it caches."""
 
 from __future__ import annotations
 
@@ -7,6 +8,17 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+#: The folder under which auxlib caches data sets (``data``) and runs (``runs``) unless told otherwise.
+CACHE = Path.home() / ".cache" / "auxlib"
+
+
+def configured_folder(given: str | os.PathLike | None, variable: str, default: Path) -> Path:
+    """A folder setting: ``given`` when it is not None, else the environment variable ``variable`` when it is set,
+    else ``default``."""
+    if given is not None:
+        return Path(given)
+    return Path(os.environ[variable]) if variable in os.environ else default
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from . import latents, metrics
-from .data import ImageSet
+from .data import ImageSet, to_tensor
 from .models import AuxGMVAE, AuxVAE, predict
 
 #: A cluster counts as in use when it holds at least this share of the images.
@@ -64,7 +64,6 @@ def for_model(model: nn.Module, data: ImageSet, images: int, device: torch.devic
     ``judge`` for an AuxVAE given one, None otherwise."""
     if not isinstance(model, AuxGMVAE) and not (isinstance(model, AuxVAE) and judge is not None):
         return None
-    from .train import to_tensor  # here, not at the top: the trainer imports this module
 
     sample = data.subset(images, seed=0)
     x = to_tensor(sample.images, device)

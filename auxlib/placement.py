@@ -20,10 +20,9 @@ from sklearn.preprocessing import StandardScaler
 
 from . import latents, synth_svhn
 from .config import RunConfig
-from .profiles import experiment
-from .data import ImageSet
+from .data import ImageSet, to_tensor
 from .factors import chroma, discretise, is_discrete, scalar_factors
-from .train import to_tensor
+from .profiles import experiment
 
 #: The data sets that record every image's true factors, which placement is measured against.
 FACTOR_DATASETS = ("synth-svhn",)

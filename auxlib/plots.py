@@ -13,11 +13,13 @@ import torch
 from sklearn.metrics.cluster import contingency_matrix
 from torchvision.utils import make_grid
 
+from .data import to_tensor
+
 
 def as_tensor(images: torch.Tensor | np.ndarray) -> torch.Tensor:
     """NHWC uint8 arrays or NCHW tensors (uint8 or float in [0, 1]) to a float NCHW tensor in [0, 1] on the CPU."""
     if isinstance(images, np.ndarray):
-        images = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
+        images = to_tensor(images)
     images = images.detach().cpu()
     return images.float() / 255 if images.dtype == torch.uint8 else images.float().clamp(0, 1)
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .io import atomic_path
+from .io import atomic_path, configured_folder
 
 _PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "scipy")
 
@@ -39,13 +39,10 @@ PAPER: dict[str, dict[str, Any]] = {
 def results_dir() -> Path:
     """``$AUXLIB_RESULTS`` if set, else ``book/results`` of the project the working folder lies in (found by
     its ``_toc.yml``), else ``./results``."""
-    if "AUXLIB_RESULTS" in os.environ:
-        return Path(os.environ["AUXLIB_RESULTS"])
     here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "_toc.yml").exists() and (folder / "book").is_dir():
-            return folder / "book" / "results"
-    return here / "results"
+    project = next((f for f in (here, *here.parents) if (f / "_toc.yml").exists() and (f / "book").is_dir()), None)
+    default = here / "results" if project is None else project / "book" / "results"
+    return configured_folder(None, "AUXLIB_RESULTS", default)
 
 
 def environment() -> dict[str, Any]:

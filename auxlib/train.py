@@ -1,25 +1,20 @@
-"""One training loop for every model, with checkpoints, resume and a run cache.
+"""One training loop for every model: set-up, then a loop over a typed state, with checkpoints, resume and a run
+cache (:mod:`auxlib.store`).
 
-A run lives in ``<runs root>/<config key>/``: ``checkpoint.pt`` while it trains (written atomically every
-``checkpoint_every`` steps), then ``model.pt`` and ``run.json`` once it has finished. Asking again for a finished
-config loads it instead of training; asking for an unfinished one resumes from its checkpoint, and the result
-equals that of an uninterrupted run. The runs root is the ``root`` argument, else ``$AUXLIB_RUNS``, else
-``~/.cache/auxlib/runs``.
+Asking again for a finished config loads it instead of training; asking for an unfinished one resumes from its
+checkpoint, and the result equals that of an uninterrupted run, bit for bit. Several runs train side by side with
+:func:`train_all`; under ``torchrun`` each run is shared by the launched processes (:mod:`auxlib.devices`).
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
-import shutil
 import time
-import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -31,52 +26,12 @@ from . import data as datasets
 from . import monitor
 from .checks import positive_int
 from .config import RunConfig
+from .data import to_tensor
+from .devices import World, torchrun_rank, uses_bf16, world
 from .io import atomic_path
 from .models import build
-
-CHECKPOINT = "checkpoint.pt"
-WEIGHTS = "model.pt"
-RECORD = "run.json"
-#: An unfinished run's record, written with each checkpoint: its curves can be read while it trains.
-PROGRESS = "progress.json"
-
-
-@dataclass
-class Run:
-    """A trained model with its config, loss history (one row per ``log_every`` steps), training time in seconds,
-    and its scores during training (one row per ``score_every`` steps, :mod:`auxlib.monitor`; empty without)."""
-
-    config: RunConfig
-    model: nn.Module
-    history: list[dict[str, float]]
-    seconds: float
-    path: Path
-    scores: list[dict[str, float]] = field(default_factory=list)
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """``auto`` picks cuda, then mps, then cpu."""
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def runs_root(root: str | os.PathLike | None = None) -> Path:
-    """The run cache: ``root``, else ``$AUXLIB_RUNS``, else ``~/.cache/auxlib/runs``."""
-    if root is not None:
-        return Path(root)
-    return Path(os.environ.get("AUXLIB_RUNS", Path.home() / ".cache" / "auxlib" / "runs"))
-
-
-def to_tensor(images: np.ndarray, device: torch.device | str = "cpu", channels_last: bool = False) -> torch.Tensor:
-    """NHWC uint8 array to an NCHW uint8 tensor on ``device``: contiguous, or in channels_last memory order (the
-    array's own, so no copy), which keeps a training batch in the layout the model's convolutions run in."""
-    tensor = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
-    return tensor.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format).to(device)
+from .store import (CHECKPOINT, RECORD, Record, Run, TrainState, load_finished, load_run, read_record, resume,
+                    runs_root, save_checkpoint, save_finished)
 
 
 class BatchSampler:
@@ -99,47 +54,6 @@ class BatchSampler:
             generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
             self._epoch, self._perm = epoch, torch.randperm(self.n, generator=generator)
         return self._perm[position * self.batch_size:(position + 1) * self.batch_size]
-
-
-@dataclass(frozen=True)
-class World:
-    """This process's place in a ``torchrun`` launch: rank ``rank`` of ``size`` processes, computing on ``device``."""
-
-    rank: int
-    size: int
-    device: torch.device
-
-
-def torchrun_rank() -> tuple[int, int]:
-    """(rank, number of processes) of a ``torchrun`` launch as its environment gives them; (0, 1) otherwise."""
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def world(device: str = "auto") -> World:
-    """Rank 0 of 1 in a plain process; under ``torchrun`` (``WORLD_SIZE`` > 1) the process group is initialised here
-    the first time, with NCCL on GPUs (one per process, by ``LOCAL_RANK``) and gloo on CPUs."""
-    size = torchrun_rank()[1]
-    chosen = resolve_device(device)
-    if size == 1:
-        return World(0, 1, chosen)
-    if chosen.type not in ("cpu", "cuda"):
-        raise ValueError(f"device must be cpu or cuda for a torchrun launch of {size} processes, got {chosen.type}.")
-    if chosen.type == "cuda":
-        chosen = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-        torch.cuda.set_device(chosen)
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if chosen.type == "cuda" else "gloo")
-    return World(dist.get_rank(), dist.get_world_size(), chosen)
-
-
-def uses_bf16(precision: str, device: torch.device) -> bool:
-    """Whether a run at ``precision`` computes in bf16 autocast. ``auto`` means where the hardware has bf16 units:
-    a CUDA GPU that supports bf16, or a CPU with AVX512-BF16 or AMX (elsewhere bf16 is emulated, and slower)."""
-    if precision != "auto":
-        return precision == "bf16"
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    return device.type == "cpu" and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
 class Objective(nn.Module):
@@ -175,6 +89,29 @@ def make_optimiser(model: nn.Module, lr: float) -> torch.optim.Adam:
     return torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
 
 
+@dataclass
+class Trainer:
+    """Everything one run trains with, as :func:`train` sets it up: the run's folder and place in a launch, the
+    model and the module the step calls (the model's loss, wrapped for DDP and ``torch.compile`` when asked), the
+    optimiser, the batch order, this process's ``share`` of each batch, the training images and labels on the
+    device, the generator of the shuffles and noise, the scorer of :mod:`auxlib.monitor` (None on ranks > 0 and
+    without ``score_every``) and whether steps compute in bf16."""
+
+    config: RunConfig
+    folder: Path
+    place: World
+    model: nn.Module
+    objective: nn.Module
+    optimiser: torch.optim.Optimizer
+    sampler: BatchSampler
+    share: int
+    images: torch.Tensor
+    labels: torch.Tensor
+    shuffle_rng: torch.Generator
+    score: Callable[[nn.Module], dict[str, float]] | None
+    bf16: bool
+
+
 def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str | os.PathLike | None = None,
           progress: bool = True) -> Run:
     """Train the model ``config`` describes on its data set's train split, or load the finished run.
@@ -188,23 +125,41 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
         data: the training data, if already in memory: the train split of ``config.dataset`` (and its extra
             split after it when ``config.extra``); it is cut to ``config.n_train`` here. Loaded with
             :func:`auxlib.data.load_training` when None.
-        root: run cache folder (see :func:`runs_root`).
+        root: run cache folder (see :func:`auxlib.store.runs_root`).
         progress: show a tqdm progress bar with the loss terms (on rank 0).
+
+    Raises:
+        TimeLimitReached: when ``config.train.max_minutes`` passes first (the run is checkpointed).
+        FloatingPointError: when the loss stops being finite.
+        ValueError: when the batch does not split evenly over the processes of a torchrun launch.
     """
     folder = runs_root(root) / config.key()
+    place = world(config.train.device)
+    finished = load_finished(folder, place.device)
+    if finished is not None:
+        return finished
+    trainer = set_up(config, data, folder, place, root, progress)
+    state = resume(folder / CHECKPOINT, trainer.model, trainer.optimiser, trainer.shuffle_rng, place) \
+        if (folder / CHECKPOINT).exists() else TrainState()
+    _loop(trainer, state, progress)
+    if place.rank == 0:
+        save_finished(folder, trainer.model, config, state)
+    if place.size > 1:
+        dist.barrier()  # the other ranks return once the run is on disk
+    model = trainer.model.to(memory_format=torch.contiguous_format)
+    return Run(config, model.eval(), state.history, state.seconds, folder, state.scores)
+
+
+def set_up(config: RunConfig, data: datasets.ImageSet | None, folder: Path, place: World,
+           root: str | os.PathLike | None = None, progress: bool = True) -> Trainer:
+    """Build what the run of ``config`` trains with (see :func:`train` for the arguments)."""
     tc = config.train
-    place = world(tc.device)
-    if (folder / RECORD).exists():
-        try:
-            return load_run(folder, device=str(place.device))
-        except Exception as error:  # a damaged cache entry is retrained, not fatal
-            _set_aside([folder / RECORD, folder / WEIGHTS], error)
     if data is None:
         data = datasets.load_training(config.dataset, config.extra)
     if config.where is not None:
         data = data.where(*config.where)
     data = data.subset(config.n_train)
-    device, lead = place.device, place.rank == 0
+    device = place.device
     sampler = BatchSampler(len(data), tc.batch_size, tc.seed)
     if sampler.batch_size % place.size:
         raise ValueError(f"batch_size must be divisible by the {place.size} processes of this torchrun launch, got "
@@ -222,74 +177,70 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     if place.rank:  # rank 0 draws what a single process would; the others draw their own noise and shuffles
         torch.manual_seed(tc.seed + 1_000_003 * place.rank)
     shuffle_rng = torch.Generator(device=device).manual_seed(tc.seed + 1_000_003 * place.rank)
-    state = {"step": 0, "history": [], "scores": [], "seconds": 0.0, "sums": {}, "count": 0}
-    checkpoint = folder / CHECKPOINT
-    if checkpoint.exists():
-        state = {**state, **(_resume(checkpoint, model, optimiser, shuffle_rng, place) or {})}
+    lead = place.rank == 0
     score = monitor.for_model(model, data, tc.score_images, device, judge) if tc.score_every and lead else None
 
     objective: nn.Module = Objective(model)
     if place.size > 1:
-        ids = [device] if device.type == "cuda" else None
-        objective = nn.parallel.DistributedDataParallel(objective, device_ids=ids)
+        objective = nn.parallel.DistributedDataParallel(objective, device_ids=[device] if device.type == "cuda" else None)
         if lead:
             print(f"torchrun: {place.size} processes x {share} images = global batch {sampler.batch_size}, "
                   f"lr {tc.lr} (as configured, for that global batch)")
     if tc.compile:
         objective = torch.compile(objective)
-    bf16 = uses_bf16(tc.precision, device)
-    model.train()
-    start = time.perf_counter() - state["seconds"]
+    return Trainer(config, folder, place, model, objective, optimiser, sampler, share, images, labels, shuffle_rng,
+                   score, uses_bf16(tc.precision, device))
+
+
+def _loop(t: Trainer, state: TrainState, progress: bool) -> None:
+    """Train from ``state.step`` to the configured steps, updating ``state``: a log row every ``log_every`` steps,
+    a score row every ``score_every``, a checkpoint every ``checkpoint_every`` and at the time limit."""
+    tc, place = t.config.train, t.place
+    checkpoint = t.folder / CHECKPOINT
+    t.model.train()
+    start = time.perf_counter() - state.seconds
     deadline = None if tc.max_minutes is None else time.perf_counter() + 60 * tc.max_minutes
-    bar = tqdm(range(state["step"], tc.steps), initial=state["step"], total=tc.steps, disable=not (progress and lead),
-               desc=f"train {config.key()}", mininterval=2.0)
+    bar = tqdm(range(state.step, tc.steps), initial=state.step, total=tc.steps,
+               disable=not (progress and place.rank == 0), desc=f"train {t.config.key()}", mininterval=2.0)
     pending: list[torch.Tensor] = []
     names: list[str] = []
     for step in bar:
-        if hasattr(model, "set_step"):  # models with a schedule (KL warm-up, the AuxGMVAE's temperature)
-            model.set_step(step)
+        if hasattr(t.model, "set_step"):  # models with a schedule (KL warm-up, the AuxGMVAE's temperature)
+            t.model.set_step(step)
         if tc.lr_decay != 1.0:  # [SPLIT]'s staircase decay, a function of the step alone, so resumes are exact
-            for group in optimiser.param_groups:
+            for group in t.optimiser.param_groups:
                 group["lr"] = tc.lr * tc.lr_decay ** (step // tc.lr_decay_every)
-        index = sampler(step)[place.rank * share:(place.rank + 1) * share]
-        terms = train_step(objective, optimiser, images, labels, index, shuffle_rng, bf16)
+        index = t.sampler(step)[place.rank * t.share:(place.rank + 1) * t.share]
+        terms = train_step(t.objective, t.optimiser, t.images, t.labels, index, t.shuffle_rng, t.bf16)
         names = list(terms)
         pending.append(torch.stack(list(terms.values())))
         done = step + 1
         at_row = done % tc.log_every == 0 or done == tc.steps
         at_checkpoint = done % tc.checkpoint_every == 0 and done < tc.steps
         if at_row or at_checkpoint:
-            _collect(pending, names, done, state, place, folder, tc.lr)
+            _collect(pending, names, done, state, place, t.folder, tc.lr)
             pending = []
         if at_row:
-            row = {"step": done, **{k: v / state["count"] for k, v in state["sums"].items()}}
-            state["history"].append(row)
-            state["sums"], state["count"] = {}, 0
+            row = {"step": done, **{k: v / state.count for k, v in state.sums.items()}}
+            state.history.append(row)
+            state.sums, state.count = {}, 0
             bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k != "step"}, refresh=False)
-        if score is not None and (done % tc.score_every == 0 or done == tc.steps):
-            state["scores"].append({"step": done, "images": done * sampler.batch_size, **score(model)})
+        if t.score is not None and (done % tc.score_every == 0 or done == tc.steps):
+            state.scores.append({"step": done, "images": done * t.sampler.batch_size, **t.score(t.model)})
         if at_checkpoint:
-            state.update(step=done, seconds=time.perf_counter() - start)
-            _save_checkpoint(checkpoint, model, optimiser, shuffle_rng, state, config, place)
+            state.step, state.seconds = done, time.perf_counter() - start
+            save_checkpoint(checkpoint, t.model, t.optimiser, t.shuffle_rng, state, t.config, place)
         if done < tc.steps and _past(deadline, place, now=place.size == 1 or at_row):
             if pending:
-                _collect(pending, names, done, state, place, folder, tc.lr)
-            state.update(step=done, seconds=time.perf_counter() - start)
-            _save_checkpoint(checkpoint, model, optimiser, shuffle_rng, state, config, place)
+                _collect(pending, names, done, state, place, t.folder, tc.lr)
+            state.step, state.seconds = done, time.perf_counter() - start
+            save_checkpoint(checkpoint, t.model, t.optimiser, t.shuffle_rng, state, t.config, place)
             bar.close()
-            raise TimeLimitReached(f"run {folder} stopped at its time limit of {tc.max_minutes:g} minutes, after "
+            raise TimeLimitReached(f"run {t.folder} stopped at its time limit of {tc.max_minutes:g} minutes, after "
                                    f"step {done:,} of {tc.steps:,}; run the same command again to continue from "
                                    f"its checkpoint.")
     bar.close()
-    seconds = time.perf_counter() - start
-    if lead:
-        _save_finished(folder, model, config, state, seconds)
-        checkpoint.unlink(missing_ok=True)
-        (folder / PROGRESS).unlink(missing_ok=True)
-    if place.size > 1:
-        dist.barrier()  # the other ranks return once the run is on disk
-    model = model.to(memory_format=torch.contiguous_format)
-    return Run(config, model.eval(), state["history"], seconds, folder, state["scores"])
+    state.step, state.seconds = tc.steps, time.perf_counter() - start
 
 
 class TimeLimitReached(RuntimeError):
@@ -309,7 +260,7 @@ def _past(deadline: float | None, place: World, now: bool) -> bool:
     return late
 
 
-def _collect(pending: list[torch.Tensor], names: list[str], done: int, state: dict[str, Any], place: World,
+def _collect(pending: list[torch.Tensor], names: list[str], done: int, state: TrainState, place: World,
              folder: Path, lr: float) -> None:
     """Add the loss terms of the steps up to ``done`` to the running sums (averaged over the ranks), in one read
     from the device; raise FloatingPointError naming the first step whose loss is not finite."""
@@ -327,8 +278,8 @@ def _collect(pending: list[torch.Tensor], names: list[str], done: int, state: di
         raise FloatingPointError(f"the loss became {rows[first, names.index('loss')].item()} at step {step} of run "
                                  f"{folder}; {last}. Lower lr (now {lr}) or check the data.")
     for name, total in zip(names, rows.sum(0).tolist()):
-        state["sums"][name] = state["sums"].get(name, 0.0) + total
-    state["count"] += len(rows)
+        state.sums[name] = state.sums.get(name, 0.0) + total
+    state.count += len(rows)
 
 
 def train_all(configs: Sequence[RunConfig], *, workers: int = 1, root: str | os.PathLike | None = None,
@@ -370,103 +321,6 @@ def _train_quietly(config: RunConfig, root: Path) -> None:
     train(config, root=root, progress=False)
 
 
-def _rng_states(shuffle_rng: torch.Generator) -> dict[str, Any]:
-    states = {"torch": torch.get_rng_state(), "shuffle": shuffle_rng.get_state()}
-    if torch.cuda.is_available():
-        states["cuda"] = torch.cuda.get_rng_state_all()
-    return states
-
-
-def _save_checkpoint(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuffle_rng: torch.Generator,
-                     state: dict[str, Any], config: RunConfig, place: World) -> None:
-    """Rank 0 writes the weights, the optimiser, the training state and every rank's random number states."""
-    rng = [_rng_states(shuffle_rng)]
-    if place.size > 1:
-        rng = [None] * place.size
-        dist.all_gather_object(rng, _rng_states(shuffle_rng))
-    if place.rank == 0:
-        payload = {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": rng, "state": state,
-                   "config": config.to_dict()}
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
-        _write_record(path.parent / PROGRESS, model, config, state, state["seconds"])
-
-
-def _resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuffle_rng: torch.Generator,
-            place: World) -> dict[str, Any] | None:
-    """Restore a checkpoint into the model and optimiser; None (and a warning) if it cannot be read.
-
-    The random number states are restored when the checkpoint has one per rank of this launch; a run resumed on
-    a different number of processes continues with fresh ones (and says so).
-    """
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        model.load_state_dict(payload["model"])
-        optimiser.load_state_dict(payload["optimiser"])
-    except Exception as error:
-        _set_aside([path], error)
-        return None
-    rng = payload["rng"] if isinstance(payload["rng"], list) else [payload["rng"]]
-    if len(rng) != place.size:
-        warnings.warn(f"{path} was written by {len(rng)} processes and is resumed by {place.size}: the weights and "
-                      "the step carry over, the random draws start afresh.", stacklevel=3)
-        return payload["state"]
-    mine = rng[place.rank]
-    torch.set_rng_state(mine["torch"])
-    shuffle_rng.set_state(mine["shuffle"])
-    if "cuda" in mine and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(mine["cuda"])
-    return payload["state"]
-
-
-def _set_aside(paths: list[Path], error: Exception) -> None:
-    """Rename unreadable run files to ``*.corrupt`` so that the run starts afresh, and say so."""
-    for path in paths:
-        if path.exists():
-            shutil.move(path, path.with_name(path.name + ".corrupt"))
-    names = " and ".join(p.name for p in paths)
-    warnings.warn(f"{names} in {paths[0].parent} could not be read ({type(error).__name__}: {error}); renamed to "
-                  "*.corrupt, the run trains again from the start.", stacklevel=3)
-
-
-def _write_record(path: Path, model: nn.Module, config: RunConfig, state: dict[str, Any], seconds: float) -> None:
-    """The run's record (config, loss history, scores, seconds, hardware) as JSON, at ``path``."""
-    device = next(model.parameters()).device
-    hardware = (torch.cuda.get_device_name(device) if device.type == "cuda"
-                else f"{device.type}, {os.cpu_count()} cores")
-    record = {"config": config.to_dict(), "history": state["history"], "scores": state["scores"],
-              "seconds": seconds, "hardware": hardware, "torch": torch.__version__}
-    if path.name == PROGRESS:
-        record["step"] = state["step"]
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(record, indent=1))
-
-
-def _save_finished(folder: Path, model: nn.Module, config: RunConfig, state: dict[str, Any], seconds: float) -> None:
-    with atomic_path(folder / WEIGHTS) as tmp:
-        torch.save(model.state_dict(), tmp)
-    _write_record(folder / RECORD, model, config, state, seconds)
-
-
-@dataclass
-class Record:
-    """What a finished run leaves besides its weights: the config, the loss history, the scores during training,
-    the training time in seconds and the hardware it ran on. A few kilobytes, so it can be kept with the book."""
-
-    config: RunConfig
-    history: list[dict[str, float]]
-    scores: list[dict[str, float]]
-    seconds: float
-    hardware: str | None
-
-
-def read_record(path: str | os.PathLike) -> Record:
-    """The record of a run from its ``run.json`` (or a copy of it)."""
-    data = json.loads(Path(path).read_text())
-    return Record(RunConfig.from_dict(data["config"]), data["history"], data.get("scores", []), data["seconds"],
-                  data.get("hardware"))
-
-
 def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike, workers: int = 1,
             root: str | os.PathLike | None = None, progress: bool = True) -> list[Record]:
     """The record of every run, in the order given: from the run cache, else from ``archive`` (a folder of
@@ -486,14 +340,3 @@ def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike, workers
                 tmp.write_bytes(cached.read_bytes())
         found.append(read_record(kept))
     return found
-
-
-def load_run(path: str | os.PathLike, device: str = "auto") -> Run:
-    """Load a finished run from its folder (weights are read with ``weights_only=True``)."""
-    path = Path(path)
-    record = json.loads((path / RECORD).read_text())
-    config = RunConfig.from_dict(record["config"])
-    model = build(config.model)
-    model.load_state_dict(torch.load(path / WEIGHTS, map_location="cpu", weights_only=True))
-    return Run(config, model.to(resolve_device(device)).eval(), record["history"], record["seconds"], path,
-               record.get("scores", []))

@@ -9,7 +9,7 @@
 #   exp2_paper.json  the config trained: Experiment 2's paper profile ([SPLIT]'s clustering run) on synth-svhn
 #                    train, scored on train images every SCORE_EVERY steps
 #   progress.json    the run's record when it stopped at MINUTES: config, loss history, cluster scores against
-#                    images seen, steps, seconds, hardware (auxlib.train.read_record reads it)
+#                    images seen, steps, seconds, hardware (auxlib.store.read_record reads it)
 # The run itself (its checkpoint, about 80 MB with Adam's state) stays in $AUXLIB_RUNS, else OUT/../gpu-check-runs,
 # where the same command continues it; data is generated in $AUXLIB_DATA, else OUT/../gpu-check-data.
 #

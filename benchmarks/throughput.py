@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms.functional import to_tensor
 
 import auxlib
-from auxlib import data, likelihoods, models, train
+from auxlib import data, devices, likelihoods, models, train
 from auxlib.transforms import patch_shuffle
 
 
@@ -85,8 +85,8 @@ def main() -> None:
     cfg = auxlib.experiment("method", profile, dataset=args.dataset, arch=args.arch, batch_size=args.batch_size)
     images = data.load(args.dataset, "train").subset(10_000).images
     b = cfg.train.batch_size
-    tensor = train.to_tensor(images, device)
-    tensor_cl = train.to_tensor(images, device, channels_last=True)  # how auxlib.train holds the data set
+    tensor = data.to_tensor(images, device)
+    tensor_cl = data.to_tensor(images, device, channels_last=True)  # how auxlib.train holds the data set
     labels = torch.zeros(len(tensor), dtype=torch.long, device=device)
     sampler = train.BatchSampler(len(tensor), b, seed=0)
     counter = iter(range(10**9))
@@ -108,7 +108,7 @@ def main() -> None:
         objective = torch.compile(objective) if compiled else objective
         optimiser = train.make_optimiser(model, cfg.train.lr)
         generator = torch.Generator(device).manual_seed(0)
-        bf16 = train.uses_bf16(precision, device)
+        bf16 = devices.uses_bf16(precision, device)
         return lambda: train.train_step(objective, optimiser, tensor_cl, labels, sampler(next(counter)), generator,
                                         bf16)
 

@@ -5,7 +5,7 @@ import pytest
 import auxlib
 from auxlib import decode_sweep
 from auxlib.config import AuxVAEConfig
-from auxlib.train import Record
+from auxlib.store import Record
 
 DECODES = decode_sweep.DECODES
 

@@ -19,7 +19,7 @@ import pytest
 import torch
 
 import auxlib
-from auxlib import data, train
+from auxlib import data, devices, train
 
 pytestmark = pytest.mark.device
 DEVICE = os.environ.get("AUXLIB_TEST_DEVICE", "cuda")
@@ -46,7 +46,7 @@ def test_training_keeps_the_data_and_the_model_on_the_device(tiny_images, tmp_pa
     run = train.train(config(), tiny_images, root=tmp_path, progress=False)
     assert next(run.model.parameters()).device.type == DEVICE
     assert all(np.isfinite(row["loss"]) for row in run.history)
-    assert train.resolve_device(DEVICE).type == DEVICE
+    assert devices.resolve_device(DEVICE).type == DEVICE
 
 
 def test_the_patch_shuffle_runs_on_the_device():

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import auxlib
-from auxlib import data, train
+from auxlib import data, devices, store, train
 
 ROOT = Path(__file__).resolve().parents[1]
 # A distributed run draws other noise and shuffles than a single process (each rank its own), so the loss curves
@@ -49,7 +49,7 @@ def test_two_gloo_processes_train_what_one_process_does(launch, monkeypatch):
     assert "2 processes x 16 images = global batch 32" in finished.stdout
     assert finished.stdout.count(cfg.key()) == 1  # rank 0 alone reports
     assert sorted(p.name for p in (folder / "ddp" / cfg.key()).iterdir()) == ["model.pt", "run.json"]
-    distributed = train.load_run(folder / "ddp" / cfg.key())  # reads the weights with weights_only=True
+    distributed = store.load_run(folder / "ddp" / cfg.key())  # reads the weights with weights_only=True
     monkeypatch.setenv("AUXLIB_DATA", str(folder / "data"))
     single = train.train(cfg, root=folder / "single", progress=False)
     assert [r["step"] for r in distributed.history] == [r["step"] for r in single.history]
@@ -90,8 +90,8 @@ def test_interrupted_distributed_run_resumes_to_the_uninterrupted_result(launch)
     assert payload["state"]["step"] == 20 and len(payload["rng"]) == 2  # one random state per rank
     resumed = torchrun(*args, env=env)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    again = train.load_run(run_folder)
-    reference = train.load_run(folder / "ddp" / cfg.key())
+    again = store.load_run(run_folder)
+    reference = store.load_run(folder / "ddp" / cfg.key())
     assert again.history == reference.history
     assert all(torch.equal(a, b) for a, b in zip(again.model.state_dict().values(),
                                                  reference.model.state_dict().values()))
@@ -107,15 +107,15 @@ def test_ranks_stop_together_at_a_time_limit_and_the_relaunch_finishes_the_run(l
     assert stopped.stdout.count("stopped at its time limit") == 1 and "after step 5 of 40" in stopped.stdout
     resumed = torchrun(*args, env=env)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    again = train.load_run(folder / "limited" / cfg.key())
-    reference = train.load_run(folder / "ddp" / cfg.key())
+    again = store.load_run(folder / "limited" / cfg.key())
+    reference = store.load_run(folder / "ddp" / cfg.key())
     assert all(torch.equal(a, b) for a, b in zip(again.model.state_dict().values(),
                                                  reference.model.state_dict().values()))
 
 
 def test_batch_must_split_evenly_over_the_processes(tiny_images, tmp_path, monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "3")
-    monkeypatch.setattr(train, "world", lambda device: train.World(0, 3, torch.device("cpu")))
+    monkeypatch.setattr(train, "world", lambda device: devices.World(0, 3, torch.device("cpu")))
     with pytest.raises(ValueError, match="^batch_size must be divisible by the 3 processes"):
         train.train(config(), tiny_images, root=tmp_path, progress=False)
 

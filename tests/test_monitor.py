@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import auxlib
-from auxlib import data, monitor, train
+from auxlib import data, monitor, store, train
 from auxlib.config import AuxGMVAEConfig
 
 
@@ -34,7 +34,7 @@ def test_training_records_cluster_scores_against_images_seen(tiny_images, tmp_pa
     run = train.train(gmvae_config(), with_polarity(tiny_images), root=tmp_path, progress=False)
     assert [(row["step"], row["images"]) for row in run.scores] == [(4, 64), (8, 128)]
     assert set(run.scores[0]) == {"step", "images", "acc", "nmi", "nmi_polarity", "clusters_used"}
-    assert train.load_run(run.path).scores == run.scores
+    assert store.load_run(run.path).scores == run.scores
 
 
 def test_scoring_does_not_change_what_is_learned(tiny_images, tmp_path):
@@ -70,7 +70,7 @@ def test_training_records_decode_scores_read_by_the_judge(tiny_images, judge, tm
     assert [(row["step"], row["images"]) for row in run.scores] == [(4, 64), (8, 128)]
     assert set(run.scores[0]) == {"step", "images", *auxlib.latents.RESAMPLED}
     assert all(0 <= row[d] <= 1 for row in run.scores for d in auxlib.latents.RESAMPLED)
-    assert train.load_run(run.path).config.judge == judge
+    assert store.load_run(run.path).config.judge == judge
 
 
 def test_decode_scoring_does_not_change_what_is_learned(tiny_images, judge, tmp_path):
@@ -95,7 +95,7 @@ class Constant(torch.nn.Module):
 
 def test_decode_scores_are_the_judges_accuracy_on_every_decode(tiny_images):
     model = auxlib.models.build(auxlib.experiment("method", "quick", z_g=4, z_l=4, widths=(8, 16)).model)
-    x = train.to_tensor(tiny_images.images)
+    x = data.to_tensor(tiny_images.images)
     share = float((tiny_images.labels == 3).mean())
     model.train()
     scores = monitor.decode_scores(model, Constant(3), x, tiny_images.labels)

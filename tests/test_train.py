@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import auxlib
-from auxlib import data, train
+from auxlib import data, devices, store, train
 from auxlib.models import AuxVAE
 
 
@@ -142,13 +142,13 @@ def test_batch_sampler_covers_each_epoch_once_and_depends_only_on_the_step():
 
 
 def test_device_resolution():
-    assert train.resolve_device("cpu") == torch.device("cpu")
-    assert train.resolve_device("auto").type in {"cpu", "cuda", "mps"}
+    assert devices.resolve_device("cpu") == torch.device("cpu")
+    assert devices.resolve_device("auto").type in {"cpu", "cuda", "mps"}
 
 
 def test_to_tensor_is_nchw_uint8():
     arr = np.arange(2 * 4 * 5 * 3, dtype=np.uint8).reshape(2, 4, 5, 3)
-    t = train.to_tensor(arr)
+    t = data.to_tensor(arr)
     assert t.shape == (2, 3, 4, 5) and t.dtype == torch.uint8 and t[1, 2, 3, 4] == arr[1, 3, 4, 2]
 
 
@@ -161,14 +161,14 @@ def test_gmvae_trains_with_its_temperature_schedule_and_reloads(tiny_images, tmp
     run = train.train(cfg, tiny_images, root=tmp_path, progress=False)
     assert run.model.step == 5 and run.model.tau == pytest.approx(0.5)  # the trainer told it every step
     assert "kl_y" in run.history[-1]
-    again = train.load_run(run.path)
+    again = store.load_run(run.path)
     assert type(again.model).__name__ == "AuxGMVAE" and same_weights(again.model, run.model)
 
 
 _CHILD = """
 import sys, time
 import numpy as np
-from auxlib import data, train
+from auxlib import data, devices, store, train
 from auxlib.models import AuxVAE
 from tests.test_train import small_config
 
@@ -275,7 +275,7 @@ def test_records_come_from_the_cache_else_the_archive_else_training(tiny_images,
     archive = tmp_path / "archive"
     first = train.records([cfg], archive=archive, root=tmp_path / "runs", progress=False)[0]
     kept = archive / f"{cfg.key()}.json"
-    assert kept.exists() and first.history == train.load_run(tmp_path / "runs" / cfg.key()).history
+    assert kept.exists() and first.history == store.load_run(tmp_path / "runs" / cfg.key()).history
     # A machine without the run cache reads the archive and trains nothing.
     monkeypatch.setattr(train, "train_all", lambda *a, **k: pytest.fail("trained although the archive has it"))
     again = train.records([cfg], archive=archive, root=tmp_path / "elsewhere", progress=False)[0]
@@ -292,7 +292,7 @@ def test_a_run_stopped_at_its_time_limit_resumes_to_the_uninterrupted_result(tin
     for step in range(1, 6):
         with pytest.raises(train.TimeLimitReached, match=f"after step {step} of 12; run the same command again"):
             train.train(hurried, tiny_images, root=tmp_path / "stopped", progress=False)
-        progress = json.loads((folder / train.PROGRESS).read_text())
+        progress = json.loads((folder / store.PROGRESS).read_text())
         assert progress["step"] == step and len(progress["history"]) == step // 4
     resumed = train.train(config, tiny_images, root=tmp_path / "stopped", progress=False)
     whole = train.train(config, tiny_images, root=tmp_path / "whole", progress=False)

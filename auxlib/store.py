@@ -1,0 +1,192 @@
+"""The run store: where each run lives on disk, how a training run is checkpointed and resumed, and how a
+finished one is saved and loaded.
+
+A run lives in ``<runs root>/<config key>/``: ``checkpoint.pt`` while it trains (written atomically, with
+``progress.json`` beside it), then ``model.pt`` and ``run.json`` once it has finished. A file that cannot be read
+is renamed ``*.corrupt`` and the run trains again, with a warning. The runs root is the ``root`` argument, else
+``$AUXLIB_RUNS``, else ``~/.cache/auxlib/runs``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from .config import RunConfig
+from .devices import World, resolve_device
+from .io import CACHE, atomic_path, configured_folder
+from .models import build
+
+CHECKPOINT = "checkpoint.pt"
+WEIGHTS = "model.pt"
+RECORD = "run.json"
+#: An unfinished run's record, written with each checkpoint: its curves can be read while it trains.
+PROGRESS = "progress.json"
+
+
+def runs_root(root: str | os.PathLike | None = None) -> Path:
+    """The run cache: ``root``, else ``$AUXLIB_RUNS``, else ``~/.cache/auxlib/runs``."""
+    return configured_folder(root, "AUXLIB_RUNS", CACHE / "runs")
+
+
+@dataclass
+class TrainState:
+    """What a training run has done so far, saved in each checkpoint: the steps done, the loss history (one row
+    of mean loss terms per ``log_every`` steps), the scores during training (one row per ``score_every`` steps),
+    the training time in seconds, and the sums of the loss terms over the ``count`` steps since the last row."""
+
+    step: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+    scores: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+    sums: dict[str, float] = field(default_factory=dict)
+    count: int = 0
+
+
+@dataclass
+class Run:
+    """A trained model with its config, loss history (one row per ``log_every`` steps), training time in seconds,
+    the folder it was loaded from, and its scores during training (one row per ``score_every`` steps,
+    :mod:`auxlib.monitor`; empty without)."""
+
+    config: RunConfig
+    model: nn.Module
+    history: list[dict[str, float]]
+    seconds: float
+    path: Path
+    scores: list[dict[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class Record:
+    """What a finished run leaves besides its weights: the config, the loss history, the scores during training,
+    the training time in seconds and the hardware it ran on. A few kilobytes, so it can be kept with the book."""
+
+    config: RunConfig
+    history: list[dict[str, float]]
+    scores: list[dict[str, float]]
+    seconds: float
+    hardware: str | None
+
+
+def read_record(path: str | os.PathLike) -> Record:
+    """The record of a run from its ``run.json`` (or a copy of it)."""
+    data = json.loads(Path(path).read_text())
+    return Record(RunConfig.from_dict(data["config"]), data["history"], data.get("scores", []), data["seconds"],
+                  data.get("hardware"))
+
+
+def load_run(path: str | os.PathLike, device: str = "auto") -> Run:
+    """Load a finished run from its folder (weights are read with ``weights_only=True``)."""
+    path = Path(path)
+    record = read_record(path / RECORD)
+    model = build(record.config.model)
+    model.load_state_dict(torch.load(path / WEIGHTS, map_location="cpu", weights_only=True))
+    return Run(record.config, model.to(resolve_device(device)).eval(), record.history, record.seconds, path,
+               record.scores)
+
+
+def load_finished(folder: Path, device: torch.device) -> Run | None:
+    """The finished run in ``folder``, or None when there is none; a damaged one is set aside (None)."""
+    if not (folder / RECORD).exists():
+        return None
+    try:
+        return load_run(folder, device=str(device))
+    except Exception as error:  # a damaged cache entry is retrained, not fatal
+        set_aside([folder / RECORD, folder / WEIGHTS], error)
+        return None
+
+
+def save_checkpoint(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuffle_rng: torch.Generator,
+                    state: TrainState, config: RunConfig, place: World) -> None:
+    """Rank 0 writes the weights, the optimiser, the training state and every rank's random number states, then
+    the run's ``progress.json``."""
+    rng = [_rng_states(shuffle_rng)]
+    if place.size > 1:
+        rng = [None] * place.size
+        dist.all_gather_object(rng, _rng_states(shuffle_rng))
+    if place.rank == 0:
+        payload = {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": rng,
+                   "state": dataclasses.asdict(state), "config": config.to_dict()}
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
+        _write_record(path.parent / PROGRESS, model, config, state)
+
+
+def resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuffle_rng: torch.Generator,
+           place: World) -> TrainState:
+    """Restore a checkpoint into the model and optimiser and return its training state; a fresh state (and a
+    warning) if it cannot be read.
+
+    The random number states are restored when the checkpoint has one per rank of this launch; a run resumed on
+    a different number of processes continues with fresh ones (and says so).
+    """
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(payload["model"])
+        optimiser.load_state_dict(payload["optimiser"])
+        state = TrainState(**payload["state"])
+    except Exception as error:
+        set_aside([path], error)
+        return TrainState()
+    rng = payload["rng"] if isinstance(payload["rng"], list) else [payload["rng"]]
+    if len(rng) != place.size:
+        warnings.warn(f"{path} was written by {len(rng)} processes and is resumed by {place.size}: the weights and "
+                      "the step carry over, the random draws start afresh.", stacklevel=3)
+        return state
+    mine = rng[place.rank]
+    torch.set_rng_state(mine["torch"])
+    shuffle_rng.set_state(mine["shuffle"])
+    if "cuda" in mine and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(mine["cuda"])
+    return state
+
+
+def save_finished(folder: Path, model: nn.Module, config: RunConfig, state: TrainState) -> None:
+    """Write the finished run's weights and record, then remove its checkpoint and progress file."""
+    with atomic_path(folder / WEIGHTS) as tmp:
+        torch.save(model.state_dict(), tmp)
+    _write_record(folder / RECORD, model, config, state)
+    (folder / CHECKPOINT).unlink(missing_ok=True)
+    (folder / PROGRESS).unlink(missing_ok=True)
+
+
+def set_aside(paths: list[Path], error: Exception) -> None:
+    """Rename unreadable run files to ``*.corrupt`` so that the run starts afresh, and say so."""
+    for path in paths:
+        if path.exists():
+            shutil.move(path, path.with_name(path.name + ".corrupt"))
+    names = " and ".join(p.name for p in paths)
+    warnings.warn(f"{names} in {paths[0].parent} could not be read ({type(error).__name__}: {error}); renamed to "
+                  "*.corrupt, the run trains again from the start.", stacklevel=3)
+
+
+def _rng_states(shuffle_rng: torch.Generator) -> dict[str, Any]:
+    states = {"torch": torch.get_rng_state(), "shuffle": shuffle_rng.get_state()}
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _write_record(path: Path, model: nn.Module, config: RunConfig, state: TrainState) -> None:
+    """The run's record (config, loss history, scores, seconds, hardware; the step too, for a run in progress) as
+    JSON, at ``path``."""
+    device = next(model.parameters()).device
+    hardware = (torch.cuda.get_device_name(device) if device.type == "cuda"
+                else f"{device.type}, {os.cpu_count()} cores")
+    record = {"config": config.to_dict(), "history": state.history, "scores": state.scores,
+              "seconds": state.seconds, "hardware": hardware, "torch": torch.__version__}
+    if path.name == PROGRESS:
+        record["step"] = state.step
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(record, indent=1))
