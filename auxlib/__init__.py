@@ -13,16 +13,18 @@ Modules, in pipeline order:
   factors from each latent part, MIG);
 - sweeps: ``ablation`` (Experiment 2's settings, one change at a time), ``decode_sweep`` (Experiment 1.2's sweep);
 - the book: ``claims`` (the bars the book's verdicts are held to), ``plots``, ``results`` (each chapter's numbers as
-  JSON), ``book`` (the table of contents, the book's parameters, chapter timings), ``io`` (atomic writes, folders).
+  JSON), ``paper`` (the paper's numbers and ours beside them), ``tables`` (shared tables and sentences), ``book`` (the table of contents, the book's parameters, chapter timings), ``io`` (atomic writes, folders).
 """
 
 from . import (ablation, book, checks, claims, config, data, decode_sweep, devices, factors, judge, latents,
-               likelihoods, metrics, models, monitor, placement, plots, profiles, results, store, train, transforms)
+               likelihoods, metrics, models, monitor, paper, placement, plots, profiles, results, store, tables, train,
+               transforms)
 from .config import AuxVAEConfig, RunConfig, TrainConfig
 from .profiles import experiment, settings
 from .models import AuxVAE
 
 __version__ = "0.1.0"
 __all__ = ["ablation", "book", "checks", "claims", "config", "data", "decode_sweep", "devices", "factors", "judge",
-           "latents", "likelihoods", "metrics", "models", "monitor", "placement", "plots", "profiles", "results", "store",
-           "train", "transforms", "AuxVAEConfig", "RunConfig", "TrainConfig", "experiment", "settings", "AuxVAE"]
+           "latents", "likelihoods", "metrics", "models", "monitor", "paper", "placement", "plots", "profiles",
+           "results", "store", "tables", "train", "transforms", "AuxVAEConfig", "RunConfig", "TrainConfig",
+           "experiment", "settings", "AuxVAE"]

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 import yaml
 
-from . import book, data, devices, results, train
+from . import book, data, devices, tables, train
 from .config import DATASETS, RunConfig
 from .profiles import PROFILE_NAMES, PROFILES, experiment
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
                 torch.distributed.destroy_process_group()
         for run in finished if lead else []:
             kind = type(run.config.model).__name__.removesuffix("Config")
-            print(f"{run.path}: {kind}, {results.duration(run.seconds)} of training")
+            print(f"{run.path}: {kind}, {tables.duration(run.seconds)} of training")
         return
 
     if args.command == "time-chapters":

@@ -248,7 +248,7 @@ def score_grid(table: pd.DataFrame, label: str, marks: dict[str, tuple] | None =
 
 
 def paper_vs_ours(table, ax: plt.Axes | None = None) -> plt.Axes:
-    """One row per reported number (a :func:`auxlib.results.paper_comparison` table): our value as a bar, the
+    """One row per reported number (a :func:`auxlib.paper.comparison` table): our value as a bar, the
     reported one as a black tick; rows set against another method than the paper's own name it."""
     ax = ax or plt.figure(figsize=(8, 0.45 * len(table) + 1)).gca()
     y = np.arange(len(table))[::-1]

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 import auxlib
-from auxlib import book, results
+from auxlib import book, results, tables
 
 
 def test_book_parameters_read_beside_the_notebook(tmp_path, capsys):
@@ -52,7 +52,7 @@ def test_time_chapters_runs_each_notebook_on_an_empty_cache_and_the_table_shows_
     assert list(results.load("timings_quick", tmp_path / "out")["seconds"]) == ["first", "second"]
     assert os.environ["AUXLIB_RUNS"] == str(tmp_path / "my-runs")  # restored
     results.save("first", {"profile": "standard", "elapsed_seconds": 600.0}, tmp_path / "out")
-    table = results.compute_table(tmp_path / "out")
+    table = tables.compute_table(tmp_path / "out")
     assert table.index.tolist() == ["first"] and table.columns[-1] == "quick, fresh cache"
     assert table.loc["first", "quick, fresh cache"].endswith(" s")
     with pytest.raises(ValueError, match="^profile must be one of"):

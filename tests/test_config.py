@@ -1,12 +1,10 @@
 import dataclasses
-import json
 
 import numpy as np
 import pytest
 import torch
 
 import auxlib
-from auxlib import config
 from auxlib.config import AuxVAEConfig, RunConfig, TrainConfig
 
 

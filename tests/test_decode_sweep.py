@@ -2,7 +2,6 @@ import dataclasses
 
 import pytest
 
-import auxlib
 from auxlib import decode_sweep
 from auxlib.config import AuxVAEConfig
 from auxlib.store import Record

@@ -1,0 +1,106 @@
+"""Tables and sentences the chapters share: mean ± spread cells, the clustering table of Experiment 2.1, and what
+a chapter's runs cost (the results page's compute table, each chapter's closing sentence)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .results import TIMINGS, load, results_dir
+from .store import Record, Run
+
+#: The columns of the clustering table: score key in :func:`auxlib.metrics.clustering_scores` -> heading.
+SCORE_COLUMNS = {"acc": "many-to-one ACC", "hungarian": "Hungarian ACC", "nmi": "NMI", "ari": "ARI",
+                 "clusters_used": "clusters used"}
+#: Columns written as percentages, and columns written with other than 3 decimals.
+_PERCENT_COLUMNS = {"acc", "hungarian"}
+_DECIMALS = {"clusters_used": 1}
+
+
+def mean_std(values: Sequence[float], percent: bool = True, decimals: int = 3) -> str:
+    """Mean and standard deviation (over runs) as text, e.g. "58.2% ± 5.6%" (or with ``decimals`` decimals when not
+    ``percent``); the mean alone for one value."""
+    form = "{:.1%}" if percent else f"{{:.{decimals}f}}"
+    text = form.format(float(np.mean(values)))
+    return text + (" ± " + form.format(float(np.std(values))) if len(values) > 1 else "")
+
+
+def clustering_table(rows: dict[str, tuple[int, list[dict[str, float]]]],
+                     paper: dict[str, dict[str, Any]] | None = None) -> pd.DataFrame:
+    """Table 1 of Experiment 2.1: one row per method with k, the number of runs and every score as mean ± std.
+
+    Args:
+        rows: method name -> (k, one :func:`auxlib.metrics.clustering_scores` dict per run).
+        paper: reported rows in the form of ``PAPER["exp2_1"]``, appended with ", as reported".
+    """
+    lines = {name: {"k": k, "runs": len(scores),
+                    **{head: _column(scores, key) for key, head in SCORE_COLUMNS.items()}}
+             for name, (k, scores) in rows.items()}
+    for name, ref in (paper or {}).items():
+        lines[f"{name}, as reported"] = {"k": ref["k"], "runs": ref.get("runs", ""),
+                                         **{head: f"{ref[key][0]:.1%} ± {ref[key][1]:.1%}"
+                                            for key, head in SCORE_COLUMNS.items() if key in ref}}
+    return pd.DataFrame(lines).T.fillna("")
+
+
+def _column(scores: list[dict[str, float]], key: str) -> str:
+    """One cell of the clustering table: the mean ± std of ``key`` over runs, empty where runs lack it."""
+    if not all(key in s for s in scores):
+        return ""
+    return mean_std([s[key] for s in scores], percent=key in _PERCENT_COLUMNS, decimals=_DECIMALS.get(key, 3))
+
+
+def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence[str] | None = None
+                  ) -> pd.DataFrame:
+    """Per chapter results file: the profile it was executed at, how long that execution took and the training
+    time of the runs it used by their records (each as :func:`duration` text; empty where not recorded); then
+    one column per timing file (:func:`auxlib.book.time_chapters`) with the chapter's time on a fresh run cache at that
+    profile. ``chapters`` gives the order (and selection) of the rows; by default all files, sorted by name."""
+    directory = Path(directory) if directory is not None else results_dir()
+    timings = {p.stem[len(TIMINGS):]: load(p.stem, directory)["seconds"]
+               for p in sorted(directory.glob(f"{TIMINGS}*.json"))}
+    names = chapters if chapters is not None else sorted(p.stem for p in directory.glob("*.json")
+                                                         if not p.stem.startswith(TIMINGS))
+    rows = {}
+    for name in names:
+        if name == "results" or not (directory / f"{name}.json").exists():  # the results page, or not run yet
+            continue
+        r = load(name, directory)
+        trained = r.get("train_seconds")
+        trained = sum(trained.values()) if isinstance(trained, dict) else trained
+        rows[name] = {"profile": r.get("profile", ""),
+                      "execution": duration(r["elapsed_seconds"]) if "elapsed_seconds" in r else "",
+                      "training of its runs": duration(trained) if trained is not None else "",
+                      **{f"{profile}, fresh cache": duration(seconds[name]) if name in seconds else ""
+                         for profile, seconds in timings.items()}}
+    columns = ["profile", "execution", "training of its runs", *(f"{p}, fresh cache" for p in timings)]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+def duration(seconds: float) -> str:
+    """A time span as prose: seconds below two minutes, then minutes, then hours."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} minutes"
+    return f"{seconds / 3600:.1f} hours"
+
+
+def compute_sentence(elapsed: float, runs: dict[str, Sequence[Run | Record]], shared: str = "") -> str:
+    """The closing sentence of a chapter: what its runs took to train, by their records, per group (a group's name
+    reads after its count, e.g. ``{"runs this chapter uses": [...], "runs of the sweep": [...]}``; runs with the
+    same config count once), ``shared`` (which runs other chapters use too), and how long this execution took
+    (``elapsed`` seconds)."""
+    parts = []
+    for name, group in runs.items():
+        unique = {r.config.key(): r.seconds for r in group}
+        parts.append(f"the {len(unique)} {name} {'took ' if not parts else ''}{duration(sum(unique.values()))}"
+                     + (" of training" if not parts else ""))
+    text = ", ".join(parts)
+    text = text[:1].upper() + text[1:] + ", by their records in the run cache" + (f" ({shared})" if shared else "")
+    return text + f". This execution of the chapter took {duration(elapsed)}, runs found in the cache included."
