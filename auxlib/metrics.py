@@ -34,6 +34,15 @@ def accuracy(labels, predictions) -> float:
     return float(np.mean(labels == predictions))
 
 
+def majority_rate(labels) -> float:
+    """The accuracy of always naming the commonest label: the chance level the book quotes beside accuracies.
+    Raises ValueError for no labels."""
+    labels = np.asarray(labels)
+    if labels.size == 0:
+        raise ValueError("labels must hold at least one label, got none.")
+    return float(np.unique(labels, return_counts=True)[1].max() / labels.size)
+
+
 def many_to_one_accuracy(labels, clusters) -> float:
     """Accuracy when every cluster predicts its most frequent true label (the paper's ACC)."""
     table = contingency_matrix(*_pair(labels, clusters))  # rows: labels, columns: clusters

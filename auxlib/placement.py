@@ -107,18 +107,6 @@ def placement_score(matrix: dict[str, dict[str, float]], global_factors: Sequenc
     return float(np.mean(globals_) + np.mean(locals_))
 
 
-def location(scores: dict[str, float], margin: float = 0.1, floor: float = 0.1) -> str:
-    """Where one factor lives, from its probe scores per part (a row of a placement matrix): the name of the
-    part that scores at least ``margin`` above every other, "both" when no part does but two reach ``floor``,
-    and "neither" when none reaches ``floor``."""
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    if ranked[0][1] < floor:
-        return "neither"
-    if len(ranked) == 1 or ranked[0][1] - ranked[1][1] >= margin:
-        return ranked[0][0]
-    return "both"
-
-
 def mig(codes: np.ndarray, factors: dict[str, np.ndarray], bins: int = 20) -> tuple[float, dict[str, float]]:
     """Mutual information gap (Chen et al. 2018) of codes (n, d) against true factors, and its value per factor.
 

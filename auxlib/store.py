@@ -32,6 +32,8 @@ WEIGHTS = "model.pt"
 RECORD = "run.json"
 #: An unfinished run's record, written with each checkpoint: its curves can be read while it trains.
 PROGRESS = "progress.json"
+#: The record of a run whose loss stopped being finite, up to its last log row, with the step it happened at.
+DIVERGED = "diverged.json"
 
 
 def runs_root(root: str | os.PathLike | None = None) -> Path:
@@ -77,13 +79,19 @@ class Record:
     scores: list[dict[str, float]]
     seconds: float
     hardware: str | None
+    diverged_at: int | None = None
 
 
 def read_record(path: str | os.PathLike) -> Record:
-    """The record of a run from its ``run.json`` (or a copy of it)."""
+    """The record of a run from its ``run.json`` or ``diverged.json`` (or a copy of either)."""
     data = json.loads(Path(path).read_text())
     return Record(RunConfig.from_dict(data["config"]), data["history"], data.get("scores", []), data["seconds"],
-                  data.get("hardware"))
+                  data.get("hardware"), data.get("diverged_at"))
+
+
+def read_diverged(folder: Path) -> Record | None:
+    """The record of the run in ``folder`` if it diverged (:data:`DIVERGED`), else None."""
+    return read_record(folder / DIVERGED) if (folder / DIVERGED).exists() else None
 
 
 def load_run(path: str | os.PathLike, device: str = "auto") -> Run:
@@ -161,6 +169,12 @@ def save_finished(folder: Path, model: nn.Module, config: RunConfig, state: Trai
     (folder / PROGRESS).unlink(missing_ok=True)
 
 
+def save_diverged(folder: Path, model: nn.Module, config: RunConfig, state: TrainState, step: int) -> None:
+    """Write the record of a run whose loss stopped being finite at ``step``: its history and scores up to the
+    last row before, with ``diverged_at``. Its checkpoint stays, for whoever wants to train on from it."""
+    _write_record(folder / DIVERGED, model, config, state, diverged_at=step)
+
+
 def set_aside(paths: list[Path], error: Exception) -> None:
     """Rename unreadable run files to ``*.corrupt`` so that the run starts afresh, and say so."""
     for path in paths:
@@ -178,9 +192,9 @@ def _rng_states(shuffle_rng: torch.Generator) -> dict[str, Any]:
     return states
 
 
-def _write_record(path: Path, model: nn.Module, config: RunConfig, state: TrainState) -> None:
-    """The run's record (config, loss history, scores, seconds, hardware; the step too, for a run in progress) as
-    JSON, at ``path``."""
+def _write_record(path: Path, model: nn.Module, config: RunConfig, state: TrainState, **extra: Any) -> None:
+    """The run's record (config, loss history, scores, seconds, hardware; the step too, for a run in progress, and
+    ``extra`` fields) as JSON, at ``path``."""
     device = next(model.parameters()).device
     hardware = (torch.cuda.get_device_name(device) if device.type == "cuda"
                 else f"{device.type}, {os.cpu_count()} cores")
@@ -188,5 +202,6 @@ def _write_record(path: Path, model: nn.Module, config: RunConfig, state: TrainS
               "seconds": state.seconds, "hardware": hardware, "torch": torch.__version__}
     if path.name == PROGRESS:
         record["step"] = state.step
+    record.update(extra)
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(record, indent=1))

@@ -64,6 +64,12 @@ GLOBAL_FACTORS: tuple[str, ...] = ("label", "n_digits", "left_digit", "right_dig
                                    "aspect", "rotation", "shear", "shift_x", "shift_y", "spacing")
 LOCAL_FACTORS: tuple[str, ...] = ("polarity", "fg_color", "bg_color", "contrast", "texture", "texture_strength",
                                   "lighting", "blur", "noise", "jpeg_quality")
+#: Each factor's kind, "global" (shape, identity, geometry) or "local" (colour, texture, photometry).
+FACTOR_KINDS: dict[str, str] = {**{f: "global" for f in GLOBAL_FACTORS}, **{f: "local" for f in LOCAL_FACTORS}}
+#: Local factors that say which of the image's colours draws the digit (with the chroma of the digit's colour): a
+#: patch shuffle keeps both colours of an image but not where they are, so it cannot tell digit from ground.
+LAYOUT_COLOUR_FACTORS: tuple[str, ...] = ("polarity", "fg_color", "contrast", "fg_color red-green",
+                                          "fg_color yellow-blue")
 
 SPLIT_SIZES: dict[str, int] = {"train": 73257, "test": 26032, "extra": 531131}
 SPLIT_SEEDS: dict[str, int] = {"train": 20_190_001, "test": 20_190_002, "extra": 20_190_003}

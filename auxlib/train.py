@@ -30,8 +30,8 @@ from .data import to_tensor
 from .devices import World, torchrun_rank, uses_bf16, world
 from .io import atomic_path
 from .models import build
-from .store import (CHECKPOINT, RECORD, Record, Run, TrainState, load_finished, load_run, read_record, resume,
-                    runs_root, save_checkpoint, save_finished)
+from .store import (CHECKPOINT, DIVERGED, RECORD, Record, Run, TrainState, load_finished, load_run, read_diverged,
+                    read_record, resume, runs_root, save_checkpoint, save_diverged, save_finished)
 
 
 class BatchSampler:
@@ -130,7 +130,7 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
 
     Raises:
         TimeLimitReached: when ``config.train.max_minutes`` passes first (the run is checkpointed).
-        FloatingPointError: when the loss stops being finite.
+        Diverged: when the loss stops being finite (now, or when this run was trained before).
         ValueError: when the batch does not split evenly over the processes of a torchrun launch.
     """
     folder = runs_root(root) / config.key()
@@ -138,10 +138,19 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     finished = load_finished(folder, place.device)
     if finished is not None:
         return finished
+    diverged = read_diverged(folder)
+    if diverged is not None:
+        raise Diverged(f"run {folder} diverged at step {diverged.diverged_at:,} (its loss stopped being finite); "
+                       f"delete {folder / DIVERGED} to train it again from its last checkpoint.", diverged.diverged_at)
     trainer = set_up(config, data, folder, place, root, progress)
     state = resume(folder / CHECKPOINT, trainer.model, trainer.optimiser, trainer.shuffle_rng, place) \
         if (folder / CHECKPOINT).exists() else TrainState()
-    _loop(trainer, state, progress)
+    try:
+        _loop(trainer, state, progress)
+    except Diverged as error:
+        if place.rank == 0:
+            save_diverged(folder, trainer.model, config, state, error.step)
+        raise
     if place.rank == 0:
         save_finished(folder, trainer.model, config, state)
     if place.size > 1:
@@ -218,7 +227,12 @@ def _loop(t: Trainer, state: TrainState, progress: bool) -> None:
         at_row = done % tc.log_every == 0 or done == tc.steps
         at_checkpoint = done % tc.checkpoint_every == 0 and done < tc.steps
         if at_row or at_checkpoint:
-            _collect(pending, names, done, state, place, t.folder, tc.lr)
+            try:
+                _collect(pending, names, done, state, place, t.folder, tc.lr)
+            except Diverged:
+                bar.close()
+                state.seconds = time.perf_counter() - start
+                raise
             pending = []
         if at_row:
             row = {"step": done, **{k: v / state.count for k, v in state.sums.items()}}
@@ -243,6 +257,16 @@ def _loop(t: Trainer, state: TrainState, progress: bool) -> None:
     state.step, state.seconds = tc.steps, time.perf_counter() - start
 
 
+class Diverged(FloatingPointError):
+    """A run's loss stopped being finite at step ``step``. The run's record up to its last log row is kept as
+    ``diverged.json`` (:func:`auxlib.store.save_diverged`): asking for the run again raises this at once, and
+    :func:`records` returns that record, so a curve that diverges is shown up to where it did."""
+
+    def __init__(self, message: str, step: int):
+        super().__init__(message)
+        self.step = step
+
+
 class TimeLimitReached(RuntimeError):
     """A run stopped at its ``max_minutes`` (:class:`auxlib.config.TrainConfig`), with a checkpoint to resume from."""
 
@@ -263,7 +287,7 @@ def _past(deadline: float | None, place: World, now: bool) -> bool:
 def _collect(pending: list[torch.Tensor], names: list[str], done: int, state: TrainState, place: World,
              folder: Path, lr: float) -> None:
     """Add the loss terms of the steps up to ``done`` to the running sums (averaged over the ranks), in one read
-    from the device; raise FloatingPointError naming the first step whose loss is not finite."""
+    from the device; raise :class:`Diverged` naming the first step whose loss is not finite."""
     rows = torch.stack(pending)
     if place.size > 1:
         dist.all_reduce(rows)
@@ -275,8 +299,8 @@ def _collect(pending: list[torch.Tensor], names: list[str], done: int, state: Tr
         step = done - len(rows) + first + 1
         checkpoint = folder / CHECKPOINT
         last = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
-        raise FloatingPointError(f"the loss became {rows[first, names.index('loss')].item()} at step {step} of run "
-                                 f"{folder}; {last}. Lower lr (now {lr}) or check the data.")
+        raise Diverged(f"the loss became {rows[first, names.index('loss')].item()} at step {step} of run {folder}; "
+                       f"{last}. Lower lr (now {lr}) or check the data.", step)
     for name, total in zip(names, rows.sum(0).tolist()):
         state.sums[name] = state.sums.get(name, 0.0) + total
     state.count += len(rows)
@@ -324,19 +348,29 @@ def _train_quietly(config: RunConfig, root: Path) -> None:
 def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike, workers: int = 1,
             root: str | os.PathLike | None = None, progress: bool = True) -> list[Record]:
     """The record of every run, in the order given: from the run cache, else from ``archive`` (a folder of
-    ``<key>.json`` copies of run records), else trained with :func:`train_all`. Each record found in the run cache
-    or trained is copied into ``archive``, so that a machine without the weights (a fresh clone, a laptop) shows
-    the same curves without training again. For work that needs only the curves, not the models."""
+    ``<key>.json`` copies of run records), else trained with :func:`train_all`. A run that diverged gives its
+    record up to where it did (``diverged_at`` set). Each record found in the run cache or trained is copied into
+    ``archive``, so that a machine without the weights (a fresh clone, a laptop) shows the same curves without
+    training again. For work that needs only the curves, not the models."""
     folder, archive = runs_root(root), Path(archive)
-    missing = [c for c in configs
-               if not (folder / c.key() / RECORD).exists() and not (archive / f"{c.key()}.json").exists()]
-    if missing:
-        train_all(missing, workers=workers, root=folder, progress=progress)
+
+    def cached(config: RunConfig) -> Path:
+        run = folder / config.key()
+        return run / RECORD if (run / RECORD).exists() or not (run / DIVERGED).exists() else run / DIVERGED
+
+    for _ in range(len(configs) + 1):  # a divergence stops train_all; the runs after it train on the next round
+        missing = [c for c in configs if not cached(c).exists() and not (archive / f"{c.key()}.json").exists()]
+        if not missing:
+            break
+        try:
+            train_all(missing, workers=workers, root=folder, progress=progress)
+        except Diverged:
+            continue
     found = []
     for config in configs:
-        cached, kept = folder / config.key() / RECORD, archive / f"{config.key()}.json"
-        if cached.exists() and (not kept.exists() or kept.read_bytes() != cached.read_bytes()):
+        kept = archive / f"{config.key()}.json"
+        if cached(config).exists() and (not kept.exists() or kept.read_bytes() != cached(config).read_bytes()):
             with atomic_path(kept) as tmp:
-                tmp.write_bytes(cached.read_bytes())
+                tmp.write_bytes(cached(config).read_bytes())
         found.append(read_record(kept))
     return found

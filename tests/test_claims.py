@@ -1,3 +1,5 @@
+import pytest
+
 from auxlib import claims
 
 
@@ -18,3 +20,26 @@ def test_a_clean_split_meets_every_check_and_a_leaky_one_fails_the_split_checks(
     assert failed == ["(ii) z_l resampled >= 80%", "(ii) within 6 points of (i)", "(iii) z_g resampled <= 15%",
                       "(ii) within 2 points of (i) (cleaner than the paper)",
                       "(iii) within 2 points of chance (cleaner than the paper)"]
+
+
+def test_location_names_the_clear_winner_or_says_both_or_neither():
+    assert claims.location({"z_g": 0.8, "z_l": 0.1}) == "z_g"
+    assert claims.location({"z_g": 0.5, "z_l": 0.45}) == "both"
+    assert claims.location({"z_g": 0.05, "z_l": -0.02}) == "neither"
+    assert claims.location({"z_g": 0.15, "z_l": 0.3}) == "z_l"
+
+
+def test_a_gap_is_settled_only_beyond_twice_the_spread_and_a_lean_moves_only_by_the_margin():
+    assert claims.settled(0.05, 0.02) and not claims.settled(0.04, 0.02) and not claims.settled(-0.1, 0.0)
+    matrix = {"a": {"z_g": 0.9, "z_l": 0.1}, "b": {"z_g": 0.2, "z_l": 0.6}}
+    assert claims.lean(matrix, ["a"]) == pytest.approx(0.8) and claims.lean(matrix, ["a", "b"]) == pytest.approx(0.2)
+    assert claims.moved(0.1, 0.16) and not claims.moved(0.1, 0.14) and not claims.moved(0.3, 0.1)
+
+
+def test_table1_checks_hold_the_mean_and_spread_to_the_papers_row_and_the_stricter_aim():
+    assert list(claims.table1_checks([0.58, 0.60]).values()) == [True, True, False, True]
+    assert list(claims.table1_checks([0.70, 0.90]).values()) == [True, False, True, False]
+    assert list(claims.table1_checks([0.15, 0.16])) == ["many-to-one ACC >= 58.2% (the paper)",
+                                                         "std < 5.6% (the paper's)",
+                                                         "aim: many-to-one ACC >= 76.8% (ACOL + GAR)",
+                                                         "aim: std < 3.0%"]

@@ -91,3 +91,10 @@ def test_clusters_in_use_counts_clusters_above_a_share():
     assert metrics.clusters_in_use(np.zeros(50, dtype=int)) == 1
     with pytest.raises(ValueError, match="min_share must be a number in"):
         metrics.clusters_in_use(clusters, 2.0)
+
+
+def test_majority_rate_is_the_share_of_the_commonest_label():
+    assert metrics.majority_rate([3, 3, 1, 2]) == 0.5
+    assert metrics.majority_rate(np.full(7, 9)) == 1.0  # one label only: a constant guess is always right
+    with pytest.raises(ValueError, match="labels must hold at least one label"):
+        metrics.majority_rate([])

@@ -76,13 +76,6 @@ def test_measure_probes_both_parts_of_a_model_for_every_factor_and_chroma():
         placement.factor_table(ImageSet(np.zeros((2, 32, 32, 3), np.uint8), np.zeros(2, int)))
 
 
-def test_location_names_the_clear_winner_or_says_both_or_neither():
-    assert placement.location({"z_g": 0.8, "z_l": 0.1}) == "z_g"
-    assert placement.location({"z_g": 0.5, "z_l": 0.45}) == "both"
-    assert placement.location({"z_g": 0.05, "z_l": -0.02}) == "neither"
-    assert placement.location({"z_g": 0.15, "z_l": 0.3}) == "z_l"
-
-
 def test_summary_and_group_means_read_a_measured_matrix():
     m = {"digit": {"z_g": 0.9, "z_l": 0.1}, "shape": {"z_g": 0.7, "z_l": 0.3},
          "colour": {"z_g": 0.2, "z_l": 0.8}}

@@ -1,0 +1,132 @@
+import pandas as pd
+import pytest
+
+import auxlib
+from auxlib import verdicts
+from auxlib.store import Record, Run
+
+GROUPS = {"global": ["label", "font"], "local": ["polarity", "bg_color", "bg_color red-green"]}
+
+
+def matrix(label_g: float, label_l: float, polarity_g: float = 0.8) -> dict[str, dict[str, float]]:
+    return {"label": {"z_g": label_g, "z_l": label_l}, "font": {"z_g": 0.5, "z_l": 0.0},
+            "polarity": {"z_g": polarity_g, "z_l": 0.1}, "bg_color": {"z_g": 0.1, "z_l": 0.9},
+            "bg_color red-green": {"z_g": 0.2, "z_l": 0.6}}
+
+
+def test_placement_main_counts_where_factors_live_and_names_the_cleanest_model():
+    measured = {"AuxVAE": {"matrix": {"knn": matrix(0.9, 0.1), "linear": matrix(0.3, 0.1)}}}
+    summary = pd.DataFrame({"S (knn)": [0.4, 0.1], "S (linear)": [0.1, 0.3], "MIG": [0.02, 0.05]},
+                           index=["AuxVAE", "plain VAE"])
+    text = verdicts.placement_main(measured, summary, GROUPS)
+    assert "miss most of what $z_g$ holds" in text  # 0.3 < half of 0.9
+    assert "of the 2 global factors, 2 in z_g; of the 3 local ones, 2 in z_l, 1 in z_g (polarity)" in text
+    assert "Of these, polarity says which of the image's colours draws the digit" in text
+    assert "the AuxVAE places the factors most cleanly, as the paper claims" in text
+    assert "By the linear probes, though, the plain VAE scores highest" in text and "MIG does not reward" in text
+    summary["S (knn)"] = [0.1, 0.4]
+    assert "which contradicts the paper's claim" in verdicts.placement_main(measured, summary, GROUPS)
+
+
+def test_placement_sweep_names_best_worst_and_the_papers_cell():
+    table = pd.DataFrame([[0.2, 0.5], [0.1, 0.3]], index=pd.Index([1, 4], name="n"),
+                         columns=pd.Index([1.0, 4.0], name="β"))
+    text = verdicts.placement_sweep(table, (1, 1.0))
+    assert text.startswith("On the validation images, the highest placement score is 0.50, at $n = 1$, $\\beta = 4$;")
+    assert "the paper's Experiment 1 cell ($n = 1$, $\\beta = 1$) scores 0.20" in text
+    assert "The lowest is 0.10, at $n = 4$, $\\beta = 1$" in text and "0.35 (n = 1), 0.20 (n = 4)" in text
+    assert "paper's Experiment 1 cell" not in verdicts.placement_sweep(table, (2, 1.0))
+
+
+@pytest.mark.parametrize("best, verdict", [([0.5, 0.52], "a user who wants factors placed by kind should pick"),
+                                           ([0.33, 0.37], "these seeds do not settle which is better")])
+def test_best_cell_beats_the_papers_only_beyond_twice_the_spread(best, verdict):
+    assert verdict in verdicts.placement_best_vs_paper(best, [0.3, 0.32], (4, 0.5), (1, 1.0))
+    assert verdicts.placement_best_vs_paper(best, best, (1, 1.0), (1, 1.0)).startswith("The paper's own cell")
+
+
+def test_transform_sentence_follows_the_leans():
+    shuffle, grey = matrix(0.9, 0.1), matrix(0.6, 0.3)
+    grey["bg_color red-green"] = {"z_g": 0.6, "z_l": 0.2}
+    leans = verdicts.transform_leans(shuffle, grey, GROUPS)
+    assert leans["shuffle"]["chroma"] == pytest.approx(-0.4) and leans["grey"]["chroma"] == pytest.approx(0.4)
+    text = verdicts.placement_transform(leans, GROUPS)
+    assert "Grey-scale moves the colour towards $z_g$" in text and "moves shape information out of $z_g$" in text
+    still = verdicts.placement_transform(verdicts.transform_leans(shuffle, shuffle, GROUPS), GROUPS)
+    assert "does not move the colour" in still and "leaves the shape information about where it was" in still
+
+
+def test_split_sentence_calls_a_span_within_twice_the_seed_spread_noise():
+    scores = pd.Series([0.30, 0.34], index=[16, 48])
+    assert "Within that noise" in verdicts.placement_split(scores, 0.03, 64)
+    assert "highest with $z_g$ = 48" in verdicts.placement_split(scores, 0.01, 64)
+
+
+def record(scores: list[dict], diverged_at: int | None = None) -> Record:
+    return Record(auxlib.experiment("exp2", "quick", dataset="synth-svhn"), [], scores, 60.0, None, diverged_at)
+
+
+def test_checklist_and_table1_add_the_budget_only_when_a_check_is_missed():
+    config = auxlib.experiment("exp2", "standard", dataset="synth-svhn")
+    assert verdicts.checklist({"a": True, "b": False}) == "- a: met\n- b: **missed**"
+    missed = verdicts.table1([0.15, 0.17], 30, 0.2, {"x": False}, config)
+    assert "**16.0% ± 1.0%** at $k = 30$ on synth-svhn" in missed
+    assert missed.endswith("the paper's for 3,000,000 (the `paper` profile); the table above is what this budget gives.")
+    assert "paper` profile" not in verdicts.table1([0.6], 30, 0.2, {"x": True}, config)
+
+
+def test_followed_factors_lists_the_top_three_and_the_digit():
+    nmi = {"polarity": 0.3, "label": 0.01, "bg_color": 0.2, "font": 0.05}
+    kinds = {"polarity": "local", "label": "global", "bg_color": "local", "font": "global"}
+    assert verdicts.followed_factors(nmi, kinds) == (
+        "The factors the clusters follow most closely are polarity (local, NMI 0.30), bg_color (local, NMI 0.20), "
+        "font (global, NMI 0.05); the digit label has NMI 0.01.")
+    assert verdicts.followed_factors({}, {}) == ""
+
+
+def test_ablation_best_says_which_the_clusters_follow_more():
+    scores = pd.DataFrame({"ACC": [0.15, 0.2], "Δ ACC (points)": [0.0, 5.0], "NMI digit": [0.02, 0.3],
+                           "NMI polarity": [0.3, 0.1], "clusters used": [30, 28]}, index=["baseline", "x"])
+    assert "Its clusters follow the digit more" in verdicts.ablation_best(scores, "x", True)
+    assert "Its clusters follow polarity more" in verdicts.ablation_best(scores, "baseline", True)
+    assert "polarity" not in verdicts.ablation_best(scores, "x", False).split("in use.")[1].split("One seed")[0]
+
+
+def test_learning_curves_say_where_a_run_diverged_and_label_the_extrapolation():
+    row = {"images": 1_000_000, "acc": 0.2, "nmi": 0.05, "clusters_used": 30}
+    text = verdicts.learning_curves({"a": record([row]), "b": record([row], diverged_at=29_538)},
+                                    {"a": (0.3, 0.05)}, 192_000_000)
+    assert "**a** reaches 20.0% (after 1,000,000 images" in text
+    assert "**b** reaches 20.0% (its loss stopped being finite at step 29,538; its last score, after 1,000,000" in text
+    assert "gives 30.0% at the paper's budget (+5.0 points per tenfold" in text
+    assert "extrapolation over up to 2.3 tenfolds of images, not a measurement" in text
+
+
+def test_gap_summary_names_the_adopted_setting_only_at_standard():
+    scores = pd.DataFrame({"ACC": [0.15, 0.2], "Δ ACC (points)": [0.0, 5.0]}, index=["baseline", "x"])
+    text = verdicts.gap_summary(scores, ["baseline", "x"], 0.582, 1.5, {"x": 0.21}, {"x": (0.3, 0.05)}, 10, "x")
+    assert "the largest gain over the baseline is +5.0 points (x)" in text and "gains +1.5 points" in text
+    assert "neither the settings nor polarity close the gap" in text and "short of the paper's figure" in text
+    assert text.endswith("adopts the setting that scores best here, **x**.")
+    assert verdicts.gap_summary(scores, ["baseline", "x"], 0.1, None, {"x": 0.21}, {"x": (0.3, 0.05)}, 10,
+                                None).endswith("best at the standard profile.")
+
+
+def test_fig3_reading_explains_the_reconstructions_only_below_the_papers_bar():
+    run = Run(auxlib.experiment("exp1", "standard", dataset="synth-svhn"), None, [], 600.0, None)
+    low = {"reconstruction": 0.7, "z_l resampled": 0.65, "z_g resampled": 0.11}
+    assert verdicts.fig3_reading(low, 0.1, 0.97, run).startswith("The reconstructions are read less well")
+    assert "holds no trace of it" in verdicts.fig3_reading(low, 0.1, 0.97, run)
+    high = {"reconstruction": 0.9, "z_l resampled": 0.88, "z_g resampled": 0.2}
+    assert verdicts.fig3_reading(high, 0.1, 0.97, run) == (
+        "Drawing $z_l$ from the prior costs 2.0 points of accuracy, and drawing $z_g$ leaves 20.0%, +10.0 points "
+        "from chance.")
+
+
+def test_beta_sweep_calls_a_cost_only_beyond_the_margin():
+    kl = {b: {"kl_g": 100 / b, "kl_l": 10.0} for b in (1.0, 4.0)}
+    flat = {1.0: {"reconstruction": [0.72], "z_l resampled": [0.6], "z_g resampled": [0.1]},
+            4.0: {"reconstruction": [0.71], "z_l resampled": [0.6], "z_g resampled": [0.1]}}
+    assert "is not seen at this training budget" in verdicts.beta_sweep(flat, kl)
+    flat[4.0]["reconstruction"] = [0.6]
+    assert verdicts.beta_sweep(flat, kl).endswith("Larger β costs accuracy, as the paper reports.")
