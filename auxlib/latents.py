@@ -76,7 +76,7 @@ def fixed_part_grid(model: AuxVAE, fixed: str, n: int = 100, generator: torch.Ge
     return decode(model, z_g, z_l)
 
 
-def swap_grid(model: AuxVAE, rows: torch.Tensor, columns: torch.Tensor,
+def swap_decodes(model: AuxVAE, rows: torch.Tensor, columns: torch.Tensor,
               generator: torch.Generator | None = None) -> torch.Tensor:
     """Decodes of z_g from each image of ``rows`` with z_l from each image of ``columns`` (posterior means).
 

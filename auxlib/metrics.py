@@ -43,6 +43,16 @@ def majority_rate(labels) -> float:
     return float(np.unique(labels, return_counts=True)[1].max() / labels.size)
 
 
+def cluster_means(values, clusters, min_size: int = 20) -> dict[int, float]:
+    """The mean of ``values`` in each cluster that holds at least ``min_size`` images (in a smaller one a mean
+    is mostly noise), by cluster id. Raises ValueError when the two differ in length."""
+    values, clusters = np.asarray(values, dtype=np.float64), np.asarray(clusters)
+    if values.shape != clusters.shape:
+        raise ValueError(f"values and clusters must have the same shape, got {values.shape} and {clusters.shape}.")
+    return {int(c): float(values[clusters == c].mean()) for c in np.unique(clusters)
+            if (clusters == c).sum() >= min_size}
+
+
 def many_to_one_accuracy(labels, clusters) -> float:
     """Accuracy when every cluster predicts its most frequent true label (the paper's ACC)."""
     table = contingency_matrix(*_pair(labels, clusters))  # rows: labels, columns: clusters

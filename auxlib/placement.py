@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import mutual_info_score, r2_score
@@ -166,6 +167,18 @@ def summary(measured: dict[str, object], groups: dict[str, Sequence[str]]) -> di
     scores = {f"S ({probe})": placement_score(matrix, groups["global"], groups["local"])
               for probe, matrix in measured["matrix"].items()}
     return {**scores, "MIG": measured["mig"]}
+
+
+def grid_tables(measured: dict[tuple[int, float], dict[str, object]], groups: dict[str, Sequence[str]]
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The placement score S (k-NN) and MIG of a patch size x beta sweep (``measured``: (n, beta) ->
+    :func:`measure` result), each as a table with one row per patch size n and one column per beta."""
+    index = pd.Index(sorted({n for n, _ in measured}), name="patch size n")
+    columns = pd.Index(sorted({b for _, b in measured}), name="β")
+    scores = pd.DataFrame([[summary(measured[n, b], groups)["S (knn)"] for b in columns] for n in index],
+                          index=index, columns=columns)
+    mig = pd.DataFrame([[measured[n, b]["mig"] for b in columns] for n in index], index=index, columns=columns)
+    return scores, mig
 
 
 def group_means(matrix: dict[str, dict[str, float]], groups: dict[str, Sequence[str]]) -> dict[str, float]:

@@ -55,14 +55,20 @@ def image_rows(rows: dict[str, torch.Tensor | np.ndarray], size: float = 0.6, ti
     return fig
 
 
+#: How the loss terms of the AuxVAE read in a legend.
+TERM_LABELS = {"rec": r"$-\log p(x \mid z_g, z_l)$", "aux": r"$-\log \hat p(\hat x \mid z_l)$",
+               "kl_g": r"KL of $z_g$", "kl_l": r"KL of $z_l$", "kl_y": r"KL of $y$"}
+
+
 def loss_curves(history: Sequence[dict[str, float]], keys: Sequence[str] | None = None,
                 labels: dict[str, str] | None = None, ax: plt.Axes | None = None,
                 logy: bool = False) -> plt.Axes:
-    """Plot the loss terms of a training history (rows of ``{"step": ..., term: value}``) against the step."""
+    """Plot the loss terms of a training history (rows of ``{"step": ..., term: value}``) against the step,
+    labelled by ``labels``, else :data:`TERM_LABELS`, else their names."""
     ax = ax or plt.figure(figsize=(6, 3.5)).gca()
     steps = [row["step"] for row in history]
     keys = keys or [k for k in history[0] if k != "step"]
-    labels = labels or {}
+    labels = {**TERM_LABELS, **(labels or {})}
     for key in keys:
         ax.plot(steps, [row[key] for row in history], label=labels.get(key, key))
     ax.set_xlabel("training step")

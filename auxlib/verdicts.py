@@ -19,6 +19,24 @@ from .synth_svhn import LAYOUT_COLOUR_FACTORS
 from .tables import duration, mean_std
 
 
+# The results page.
+def sources(comparison: pd.DataFrame) -> str:
+    """Where the numbers of a :func:`auxlib.paper.comparison` table come from: per experiment, its data set,
+    profile and runs."""
+    return "; ".join(f"Experiment {e}: {g['dataset'].iloc[0]}, {g['profile'].iloc[0]} profile, {g['runs'].max()} "
+                     "run(s)" for e, g in comparison.groupby("experiment"))
+
+
+def agreement_summary(comparison: pd.DataFrame) -> str:
+    """How many rows of a :func:`auxlib.paper.comparison` table agree with the number they are set against
+    (:func:`auxlib.paper.agreement`), and the verdicts of the others."""
+    agree = comparison["verdict"].str.startswith("within")
+    return (f"{agree.sum()} of the {len(comparison)} rows are within the tolerance of the number they are set "
+            "against. The others: "
+            + "; ".join(f"{row['quantity']}, {row['verdict']}" for _, row in comparison[~agree].iterrows())
+            + ". The chapters [Experiment 1.2](exp1_2) and [Experiment 2.1](exp2_1) say what limits each.")
+
+
 def _listed(values: dict, form: str = "{:.2f}", label: str = "for the {}") -> str:
     """``"0.31 for the AuxVAE, 0.12 for the plain VAE"``, from ``{name: value}``."""
     return ", ".join(f"{form.format(v)} {label.format(k)}" for k, v in values.items())
@@ -66,6 +84,13 @@ def colour_ratios(spread: pd.DataFrame) -> str:
         "and only the pressure of the KL term keeps it from holding what $z_l$ already holds.")
 
 
+def classifier_trained(run: Run, accuracy: float, images: int) -> str:
+    """The data chapter: how long the classifier ``run`` trained and its ``accuracy`` on ``images`` test images."""
+    tc = run.config.train
+    return (f"After {tc.steps:,} steps of batch {tc.batch_size} ({duration(run.seconds)}), the classifier labels "
+            f"**{accuracy:.1%}** of the {images:,} test images correctly.")
+
+
 def pixel_clusters(table: pd.DataFrame, images: int) -> str:
     """The data chapter: how well k-means on the raw pixels recovers the digit (``table``: one row per factor,
     with "NMI", "many-to-one ACC" and "majority baseline", sorted by NMI), and the factors it follows most."""
@@ -78,6 +103,16 @@ def pixel_clusters(table: pd.DataFrame, images: int) -> str:
 
 
 # Experiment 1.2.
+def evaluation_setup(dataset: str, classifier: float, test_images: int, images: int, repeats: int,
+                     chance: float) -> str:
+    """Experiment 1.2: the classifier's accuracy on the held-out test split (of ``test_images``) against the
+    paper's, and what the decodes are made from (``images`` test images, ``repeats`` prior draws each)."""
+    return (f"On {NAMES[dataset]}, the classifier labels **{classifier:.1%}** of the {test_images:,} held-out test "
+            f"images correctly (paper: {claims.CLASSIFIER_BAR:.0%}). The decodes below are made from {images:,} "
+            f"random test images, {repeats} times each with fresh prior draws and shuffles; always guessing the "
+            f"most frequent digit would score {chance:.1%}.")
+
+
 def fig3(scores: dict[str, Sequence[float]], chance: float, checks: dict[str, bool]) -> str:
     """Experiment 1.2: the classifier's accuracy on each decode (``scores``: decode -> one value per seed) with
     its spread between seeds, and the checks of :func:`auxlib.claims.fig3_checks`."""
@@ -217,6 +252,14 @@ def ablation_best(scores: pd.DataFrame, chosen: str, has_factors: bool) -> str:
         follows = "the digit" if row["NMI digit"] > row["NMI polarity"] else "polarity"
         text += f"Its clusters follow {follows} more (NMI with polarity {row['NMI polarity']:.3f}). "
     return text + "One seed per setting: differences of a point or two are within the spread between seeds."
+
+
+def polarity_diagnostic(scores: pd.DataFrame) -> str:
+    """exp2_gap: the baseline's ACC and NMI with the digit on dark-on-light images alone against all images
+    (rows "dark-on-light images only" and "baseline" of :func:`auxlib.ablation.table`)."""
+    dark, base = scores.loc["dark-on-light images only"], scores.loc["baseline"]
+    return (f"On dark-on-light images alone the baseline's clusters reach {dark['ACC']:.1%} ACC (NMI with the "
+            f"digit {dark['NMI digit']:.3f}), against {base['ACC']:.1%} ({base['NMI digit']:.3f}) on all images.")
 
 
 def learning_curves(curves: dict[str, Record], trends: dict[str, tuple[float, float]], paper_images: float) -> str:

@@ -44,10 +44,10 @@ def test_fixed_part_grid_holds_one_part_fixed(model):
         latents.fixed_part_grid(model, "x", 4)
 
 
-def test_swap_grid_takes_global_part_from_rows(model):
+def test_swap_decodes_take_the_global_part_from_rows(model):
     blind_to_local(model)
     rows, columns = images(2, seed=1), images(3, seed=2)
-    grid = latents.swap_grid(model, rows, columns).view(2, 3, 3, 32, 32)
+    grid = latents.swap_decodes(model, rows, columns).view(2, 3, 3, 32, 32)
     assert torch.allclose(grid, grid[:, :1].expand_as(grid))  # each row: one z_g, whatever the column's z_l
     assert not torch.allclose(grid[0], grid[1])
     assert torch.allclose(grid[:, 0], model.reconstruct(rows), atol=1e-6)

@@ -98,3 +98,10 @@ def test_majority_rate_is_the_share_of_the_commonest_label():
     assert metrics.majority_rate(np.full(7, 9)) == 1.0  # one label only: a constant guess is always right
     with pytest.raises(ValueError, match="labels must hold at least one label"):
         metrics.majority_rate([])
+
+
+def test_cluster_means_leave_out_clusters_too_small_to_say_anything():
+    clusters = np.array([0] * 20 + [1] * 19 + [2] * 25)
+    values = np.array([1.0] * 20 + [0.0] * 19 + [0.0] * 5 + [1.0] * 20)
+    assert metrics.cluster_means(values, clusters) == {0: 1.0, 2: 0.8}
+    assert metrics.cluster_means(values, clusters, min_size=1)[1] == 0.0

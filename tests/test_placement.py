@@ -86,6 +86,21 @@ def test_summary_and_group_means_read_a_measured_matrix():
         {"global from z_g": 0.8, "global from z_l": 0.2, "local from z_g": 0.2, "local from z_l": 0.8})
 
 
+def test_grid_tables_put_patch_sizes_down_and_betas_across():
+    groups = {"global": ["digit"], "local": ["colour"]}
+
+    def measured(g: float, mig: float) -> dict:
+        m = {"digit": {"z_g": g, "z_l": 0.0}, "colour": {"z_g": 0.0, "z_l": 0.5}}
+        return {"matrix": {"knn": m}, "mig": mig}
+
+    sweep = {(4, 1.0): measured(0.1, 0.01), (1, 1.0): measured(0.3, 0.02), (1, 4.0): measured(0.2, 0.03),
+             (4, 4.0): measured(0.0, 0.04)}
+    scores, mig = placement.grid_tables(sweep, groups)
+    assert scores.index.tolist() == [1, 4] and scores.columns.tolist() == [1.0, 4.0]
+    assert scores.loc[1, 1.0] == pytest.approx(0.8) and scores.loc[4, 4.0] == pytest.approx(0.5)
+    assert mig.loc[1, 4.0] == 0.03 and scores.stack().idxmax() == (1, 1.0)
+
+
 def test_run_config_moves_the_split_and_keeps_the_total():
     base = placement.run_config("standard", "synth-svhn")
     moved = placement.run_config("standard", "synth-svhn", patch_size=4, beta=4, z_g=16)
