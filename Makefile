@@ -12,7 +12,9 @@ BIN := $(VENV)/bin
 PROFILE ?= standard
 # The offline CIFAR-10 copy beside the repository; imported into $AUXLIB_DATA (default ~/.cache/auxlib/data).
 CIFAR10_ARCHIVE ?= ../shared/data/cifar10/cifar10-jpeg-q75.tar.gz
-NOTEBOOKS := $(wildcard $(addprefix book/,$(addsuffix .ipynb,$(shell sed -n 's/^root: *//p; s/^ *- *file: *//p' _toc.yml))))
+# The chapters in book order, then the landing page, which reads their results.
+NOTEBOOKS := $(wildcard $(addprefix book/,$(addsuffix .ipynb,$(shell sed -n 's/^ *- *file: *//p' _toc.yml) \
+	$(shell sed -n 's/^root: *//p' _toc.yml))))
 
 OUT ?= _build/gpu-check
 

@@ -37,6 +37,25 @@ def agreement_summary(comparison: pd.DataFrame) -> str:
             + ". The chapters [Experiment 1.2](exp1_2) and [Experiment 2.1](exp2_1) say what limits each.")
 
 
+def headline(comparison: pd.DataFrame) -> str:
+    """The landing page's verdict: per experiment of a :func:`auxlib.paper.comparison` table, how many of the
+    paper's numbers this book matches (:func:`auxlib.paper.agreement`), on which data and budget, and the ones it
+    does not, with ours beside theirs."""
+    if comparison.empty:
+        return "No chapter that the paper's numbers are set against has been executed yet."
+    lines = []
+    for experiment, rows in comparison.groupby("experiment"):
+        agree = rows["verdict"].str.startswith("within")
+        missed = "; ".join(f"{row['quantity']}, {row['ours']:.1%} here against {row['paper']:.1%}"
+                           + ("" if row["against"] == "the paper" else f" for {row['against']}")
+                           for _, row in rows[~agree].iterrows())
+        lines.append(f"- **Experiment {experiment}** ({rows['dataset'].iloc[0]}, `{rows['profile'].iloc[0]}` "
+                     f"profile): {agree.sum()} of the {len(rows)} numbers the paper reports are matched."
+                     + (f" Not matched: {missed}." if missed else ""))
+    return ("What this book found, read from its results files:\n\n" + "\n".join(lines)
+            + "\n\nThe chapters say what limits each number, and [Results](results) sets all of them side by side.")
+
+
 def _listed(values: dict, form: str = "{:.2f}", label: str = "for the {}") -> str:
     """``"0.31 for the AuxVAE, 0.12 for the plain VAE"``, from ``{name: value}``."""
     return ", ".join(f"{form.format(v)} {label.format(k)}" for k, v in values.items())
