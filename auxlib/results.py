@@ -97,3 +97,5 @@ def _jsonable(value: Any) -> Any:
 
 #: Timing files are ``<results>/timings_<profile>.json`` (written by :func:`auxlib.book.time_chapters`).
 TIMINGS = "timings_"
+#: Throughput files are ``<results>/throughput_<arch>_<device>.json`` (written by ``benchmarks/throughput.py``).
+THROUGHPUT = "throughput_"

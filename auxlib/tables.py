@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .results import TIMINGS, load, results_dir
+from .results import THROUGHPUT, TIMINGS, load, results_dir
 from .store import Record, Run
 
 #: The columns of the clustering table: score key in :func:`auxlib.metrics.clustering_scores` -> heading.
@@ -65,7 +65,7 @@ def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence
     timings = {p.stem[len(TIMINGS):]: load(p.stem, directory)["seconds"]
                for p in sorted(directory.glob(f"{TIMINGS}*.json"))}
     names = chapters if chapters is not None else sorted(p.stem for p in directory.glob("*.json")
-                                                         if not p.stem.startswith(TIMINGS))
+                                                         if not p.stem.startswith((TIMINGS, THROUGHPUT)))
     rows = {}
     for name in names:
         if name == "results" or not (directory / f"{name}.json").exists():  # the results page, or not run yet
@@ -80,6 +80,20 @@ def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence
                          for profile, seconds in timings.items()}}
     columns = ["profile", "execution", "training of its runs", *(f"{p}, fresh cache" for p in timings)]
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+def throughput_table(directory: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The training throughput measured by ``benchmarks/throughput.py`` (its files in ``directory``, default
+    :func:`auxlib.results.results_dir`): one row per step variant, one column per architecture and device, each
+    the median images/s with the ratio to the naive port's (a) median; empty when no benchmark was saved."""
+    columns = {}
+    for path in sorted(Path(directory if directory is not None else results_dir()).glob(f"{THROUGHPUT}*.json")):
+        run = load(path.stem, path.parent)
+        medians = {step: float(np.median(v)) for step, v in run["images_per_second"].items()}
+        naive = next(iter(medians.values()))  # (a), the first step timed
+        heading = f"{run['arch']}, {run['parameters']:,} parameters ({run['device']})"
+        columns[heading] = {step: f"{m:,.0f} img/s ({m / naive:.2f}x)" for step, m in medians.items()}
+    return pd.DataFrame(columns)
 
 
 def duration(seconds: float) -> str:

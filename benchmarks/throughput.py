@@ -10,7 +10,8 @@
 (c) the naive step fed by a torch DataLoader whose Dataset converts and shuffles one image at a time;
 (bc) with ``--compile``: (b) through ``torch.compile``, after a warm-up whose time is printed.
 They run interleaved, ``--repeats`` times, so that drifts of the machine hit them alike; the script prints the
-median throughput of each and the ratios to (a) with their range over the repeats.
+median throughput of each and the ratios to (a) with their range over the repeats, and writes them to
+``<results>/throughput_<arch>_<device>.json`` (``--no-save`` to skip), which the results page shows.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms.functional import to_tensor
 
 import auxlib
-from auxlib import data, devices, likelihoods, models, train
+from auxlib import data, devices, likelihoods, models, results, train
 from auxlib.transforms import patch_shuffle
 
 
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--dataset", default="cifar10")
     parser.add_argument("--compile", action="store_true", help="also time (b) through torch.compile")
+    parser.add_argument("--no-save", action="store_true", help="print only; do not write the results file")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -149,6 +151,12 @@ def main() -> None:
     for name in [n for n in runs if n != "a"]:
         ratios = [x / y for x, y in zip(runs[name], runs["a"])]
         print(f"({name})/(a) = {statistics.median(ratios):.2f}  (range {min(ratios):.2f}-{max(ratios):.2f})")
+    if not args.no_save:
+        path = results.save(f"{results.THROUGHPUT}{args.arch}_{args.device}", {
+            "arch": args.arch, "device": where, "parameters": models.count_parameters(naive), "batch_size": b,
+            "threads": torch.get_num_threads(), "steps": args.steps, "repeats": args.repeats,
+            "images_per_second": {titles[name]: values for name, values in runs.items()}})
+        print(f"written to {path}")
 
 
 if __name__ == "__main__":
