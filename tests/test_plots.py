@@ -29,10 +29,12 @@ def test_image_rows_labels_each_row():
     plt.close(fig)
 
 
-def test_loss_curves_draws_one_line_per_term():
+def test_loss_curves_draws_one_line_per_term_named_as_the_book_writes_it():
     history = [{"step": s, "rec": 10.0 / s, "kl": 1.0} for s in (1, 2, 3)]
     ax = plots.loss_curves(history)
-    assert [line.get_label() for line in ax.get_lines()] == ["rec", "kl"]
+    assert [line.get_label() for line in ax.get_lines()] == [plots.TERM_LABELS["rec"], "kl"]
+    assert [line.get_label() for line in plots.loss_curves(history, labels={"kl": "K"}).get_lines()] == [
+        plots.TERM_LABELS["rec"], "K"]
     assert list(ax.get_lines()[0].get_xdata()) == [1, 2, 3]
     plt.close("all")
 
@@ -94,9 +96,9 @@ def test_accuracy_bars_accept_repeats_that_agree():
 
 def test_image_rows_title_sits_above_the_rows():
     fig = plots.image_rows({"a": torch.rand(3, 3, 8, 8), "b": torch.rand(3, 3, 8, 8)}, title="T")
-    assert fig._suptitle.get_text() == "T"
+    assert fig.get_suptitle() == "T"
     fig.canvas.draw()
-    title_bottom = fig._suptitle.get_window_extent().y0
+    title_bottom = next(t for t in fig.texts if t.get_text() == "T").get_window_extent().y0
     rows_top = max(ax.get_window_extent().y1 for ax in fig.axes)
     assert title_bottom >= rows_top
     plt.close(fig)
