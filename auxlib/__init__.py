@@ -12,13 +12,15 @@ Modules, in pipeline order:
   classifier that reads decodes), ``metrics`` (accuracy and clustering scores), ``placement`` (probes of true
   factors from each latent part, MIG);
 - sweeps: ``ablation`` (Experiment 2's settings, one change at a time), ``decode_sweep`` (Experiment 1.2's sweep);
-- the book: ``claims`` (the bars the book's verdicts are held to), ``plots``, ``results`` (each chapter's numbers as
-  JSON), ``paper`` (the paper's numbers and ours beside them), ``tables`` (shared tables and sentences), ``book`` (the table of contents, the book's parameters, chapter timings), ``io`` (atomic writes, folders).
+- the book: ``claims`` (the bars the book's verdicts are held to), ``verdicts`` (the sentences built from the
+  numbers), ``plots``, ``results`` (each chapter's numbers as JSON), ``paper`` (the paper's numbers and ours
+  beside them), ``tables`` (shared tables and sentences), ``book`` (the table of contents, the book's
+  parameters, chapter timings), ``io`` (atomic writes, folders).
 """
 
 from . import (ablation, book, checks, claims, config, data, decode_sweep, devices, factors, judge, latents,
                likelihoods, metrics, models, monitor, paper, placement, plots, profiles, results, store, tables, train,
-               transforms)
+               transforms, verdicts)
 from .config import AuxVAEConfig, RunConfig, TrainConfig
 from .profiles import experiment, settings
 from .models import AuxVAE
@@ -26,5 +28,5 @@ from .models import AuxVAE
 __version__ = "0.1.0"
 __all__ = ["ablation", "book", "checks", "claims", "config", "data", "decode_sweep", "devices", "factors", "judge",
            "latents", "likelihoods", "metrics", "models", "monitor", "paper", "placement", "plots", "profiles",
-           "results", "store", "tables", "train", "transforms", "AuxVAEConfig", "RunConfig", "TrainConfig",
+           "results", "store", "tables", "train", "transforms", "verdicts", "AuxVAEConfig", "RunConfig", "TrainConfig",
            "experiment", "settings", "AuxVAE"]
