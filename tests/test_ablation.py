@@ -82,14 +82,17 @@ def test_extrapolation_follows_a_log_linear_curve_and_clips_to_one():
         ablation.extrapolate(curve[:1], 1e8)
 
 
-def test_curve_runs_are_the_chosen_setting_and_the_authors_at_the_longer_budget():
+def test_curve_runs_are_the_chosen_setting_and_the_authors_at_both_learning_rates():
     import pytest
 
     curves = ablation.curve_runs("quick", "synth-svhn", "joint posterior", steps=400)
-    assert list(curves) == ["joint posterior", ablation.SPLIT_SETTING]
+    assert list(curves) == ["joint posterior", ablation.SPLIT_SETTING, ablation.SPLIT_SETTING_SLOW]
     assert all(c.train.steps == 400 for c in curves.values())
+    fast, slow = curves[ablation.SPLIT_SETTING], curves[ablation.SPLIT_SETTING_SLOW]
+    assert slow.train.lr == 1e-4 and fast.train.lr == ablation.runs("quick", "synth-svhn")["baseline"].train.lr
+    assert slow.model == fast.model
     assert list(ablation.curve_runs("quick", "synth-svhn", ablation.SPLIT_SETTING, steps=400)) == [
-        ablation.SPLIT_SETTING]
+        ablation.SPLIT_SETTING, ablation.SPLIT_SETTING_SLOW]
     warm = ablation.curve_runs("quick", "synth-svhn", "KL warm-up", steps=400)["KL warm-up"]
     assert warm.model.warmup_steps == 200
     with pytest.raises(ValueError, match="chosen must be one of the ablation's candidate settings"):
