@@ -61,4 +61,5 @@ def time_chapters(notebooks: Sequence[str | os.PathLike], profile: str = "quick"
             papermill.execute_notebook(notebook, f"{scratch}/{notebook.name}", parameters=parameters,
                                        kernel_name="python3", cwd=notebook.parent, progress_bar=False)
             seconds[notebook.stem] = time.perf_counter() - start
-    return results.save(f"{results.TIMINGS}{profile}", {"profile": profile, "seconds": seconds, "fresh_run_cache": True}, target)
+    return results.save(f"{results.TIMINGS}{profile}",
+                        {"profile": profile, "seconds": seconds, "fresh_run_cache": True}, target)

@@ -67,7 +67,8 @@ def prior(n: int, size: int, generator: torch.Generator | None = None) -> torch.
 
 def fixed_part_grid(model: AuxVAE, fixed: str, n: int = 100, generator: torch.Generator | None = None
                     ) -> torch.Tensor:
-    """The paper's Fig. 2 (section 3.1): one prior draw of the ``fixed`` part ("g" or "l") decoded with n prior draws of the other."""
+    """The paper's Fig. 2 (section 3.1): one prior draw of the ``fixed`` part ("g" or "l") decoded with n prior
+    draws of the other."""
     if fixed not in ("g", "l"):
         raise ValueError(f"fixed must be 'g' or 'l', got {fixed!r}.")
     cfg = model.config

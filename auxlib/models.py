@@ -414,7 +414,8 @@ _MODELS: dict[type, type[nn.Module]] = {AuxVAEConfig: AuxVAE, AuxGMVAEConfig: Au
 def build(config) -> nn.Module:
     """The model a config describes (pythae-style: one config class per model)."""
     if type(config) not in _MODELS:
-        raise ValueError(f"config must be one of {', '.join(c.__name__ for c in _MODELS)}, got {type(config).__name__}.")
+        raise ValueError(f"config must be one of {', '.join(c.__name__ for c in _MODELS)}, got "
+                         f"{type(config).__name__}.")
     return _MODELS[type(config)](config)
 
 

@@ -29,22 +29,28 @@ PAPER: dict[str, dict[str, Any]] = {
 TOLERANCE = 0.03
 
 
+def agrees(measured: float, reported: float, spread: float = 0.0, tolerance: float = TOLERANCE) -> bool:
+    """Whether a measured fraction agrees with a reported one: their gap is at most ``tolerance``, or twice the
+    larger standard deviation over runs (``spread``) when that is larger."""
+    return abs(measured - reported) <= max(tolerance, 2 * spread)
+
+
 def agreement(measured: float, reported: float, spread: float = 0.0, tolerance: float = TOLERANCE,
               against: str = "the paper") -> str:
-    """How a measured fraction compares with a reported one: "within ...% of <against>" when the gap is at most
-    ``tolerance`` (or twice the larger standard deviation, when known), else so many points above or below."""
+    """How a measured fraction compares with a reported one, as the results page writes it: "within ...% of
+    <against>" when they agree (:func:`agrees`), else so many points above or below."""
     gap = measured - reported
-    allowed = max(tolerance, 2 * spread)
-    if abs(gap) <= allowed:
-        return f"within {allowed:.0%} of {against}"
+    if agrees(measured, reported, spread, tolerance):
+        return f"within {max(tolerance, 2 * spread):.0%} of {against}"
     return f"{abs(gap) * 100:.1f} points {'above' if gap > 0 else 'below'} {against}"
 
 
 def comparison(results_folder: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Every number the paper reports (``PAPER``) beside this book's value, read from the chapters' results files
-    in ``results_folder`` (default :func:`auxlib.results.results_dir`; chapters not executed yet are left out): the quantity, the
-    paper's value, ours with its spread, the data set, profile and runs, the row of the paper's table it is set
-    against, and a verdict from :func:`agreement`. Raises ValueError when ``results_folder`` is not a folder."""
+    """Every number the paper reports (:data:`PAPER`) beside this book's value, read from the chapters' results
+    files in ``results_folder`` (default :func:`auxlib.results.results_dir`; chapters not executed yet are left
+    out): the quantity, the paper's value, ours with its spread, the data set, profile and runs, the row of the
+    paper's table it is set against, whether they agree (:func:`agrees`) and a verdict from :func:`agreement`.
+    Raises ValueError when ``results_folder`` is not a folder."""
     rows = []
     if results_folder is not None and not (isinstance(results_folder, (str, os.PathLike))
                                            and Path(results_folder).is_dir()):
@@ -79,6 +85,7 @@ def comparison(results_folder: str | os.PathLike | None = None) -> pd.DataFrame:
     if len(table):
         table["against"] = table["against"].fillna("the paper") if "against" in table else "the paper"
         spread = table.reindex(columns=["paper_std", "ours_std"]).fillna(0).max(axis=1)
+        table["agrees"] = [agrees(row["ours"], row["paper"], s) for (_, row), s in zip(table.iterrows(), spread)]
         table["verdict"] = [agreement(row["ours"], row["paper"], s, against=row["against"])
                             for (_, row), s in zip(table.iterrows(), spread)]
     return table

@@ -141,7 +141,8 @@ def factor_groups(names: Sequence[str]) -> dict[str, list[str]]:
     """synth-svhn's factors split into "global" (shape, identity, geometry) and "local" (colour, texture,
     photometry; chroma included), in the order of ``names``."""
     is_global = [n in synth_svhn.GLOBAL_FACTORS for n in names]
-    return {"global": [n for n, g in zip(names, is_global) if g], "local": [n for n, g in zip(names, is_global) if not g]}
+    return {"global": [n for n, g in zip(names, is_global) if g],
+            "local": [n for n, g in zip(names, is_global) if not g]}
 
 
 def measure(model: torch.nn.Module, fit: ImageSet, held: ImageSet, probes: Sequence[str] = PROBES,

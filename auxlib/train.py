@@ -191,7 +191,8 @@ def set_up(config: RunConfig, data: datasets.ImageSet | None, folder: Path, plac
 
     objective: nn.Module = Objective(model)
     if place.size > 1:
-        objective = nn.parallel.DistributedDataParallel(objective, device_ids=[device] if device.type == "cuda" else None)
+        ids = [device] if device.type == "cuda" else None
+        objective = nn.parallel.DistributedDataParallel(objective, device_ids=ids)
         if lead:
             print(f"torchrun: {place.size} processes x {share} images = global batch {sampler.batch_size}, "
                   f"lr {tc.lr} (as configured, for that global batch)")

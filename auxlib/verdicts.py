@@ -29,8 +29,8 @@ def sources(comparison: pd.DataFrame) -> str:
 
 def agreement_summary(comparison: pd.DataFrame) -> str:
     """How many rows of a :func:`auxlib.paper.comparison` table agree with the number they are set against
-    (:func:`auxlib.paper.agreement`), and the verdicts of the others."""
-    agree = comparison["verdict"].str.startswith("within")
+    (its ``agrees`` column), and the verdicts of the others."""
+    agree = comparison["agrees"].astype(bool)
     return (f"{agree.sum()} of the {len(comparison)} rows are within the tolerance of the number they are set "
             "against. The others: "
             + "; ".join(f"{row['quantity']}, {row['verdict']}" for _, row in comparison[~agree].iterrows())
@@ -39,13 +39,13 @@ def agreement_summary(comparison: pd.DataFrame) -> str:
 
 def headline(comparison: pd.DataFrame) -> str:
     """The landing page's verdict: per experiment of a :func:`auxlib.paper.comparison` table, how many of the
-    paper's numbers this book matches (:func:`auxlib.paper.agreement`), on which data and budget, and the ones it
-    does not, with ours beside theirs."""
+    paper's numbers this book matches (its ``agrees`` column), on which data and budget, and the ones it does not,
+    with ours beside theirs."""
     if comparison.empty:
         return "No chapter that the paper's numbers are set against has been executed yet."
     lines = []
     for experiment, rows in comparison.groupby("experiment"):
-        agree = rows["verdict"].str.startswith("within")
+        agree = rows["agrees"].astype(bool)
         missed = "; ".join(f"{row['quantity']}, {row['ours']:.1%} here against {row['paper']:.1%}"
                            + ("" if row["against"] == "the paper" else f" for {row['against']}")
                            for _, row in rows[~agree].iterrows())
@@ -54,11 +54,6 @@ def headline(comparison: pd.DataFrame) -> str:
                      + (f" Not matched: {missed}." if missed else ""))
     return ("What this book found, read from its results files:\n\n" + "\n".join(lines)
             + "\n\nThe chapters say what limits each number, and [Results](results) sets all of them side by side.")
-
-
-def _listed(values: dict, form: str = "{:.2f}", label: str = "for the {}") -> str:
-    """``"0.31 for the AuxVAE, 0.12 for the plain VAE"``, from ``{name: value}``."""
-    return ", ".join(f"{form.format(v)} {label.format(k)}" for k, v in values.items())
 
 
 def checklist(checks: dict[str, bool]) -> str:
@@ -97,8 +92,9 @@ def latent_terms(runs: dict[str, Run]) -> str:
 def colour_ratios(spread: pd.DataFrame) -> str:
     """Experiment 1.1: per data set (rows of ``spread``, columns "z_l drawn" and "z_g drawn", the colour spread
     of :func:`auxlib.metrics.colour_spread`), how many times as much redrawing z_l moves the colour."""
-    return " ".join(f"On {name}, drawing $z_l$ again moves the overall colour {row['z_l drawn'] / row['z_g drawn']:.1f} "
-                    "times as much as drawing $z_g$ again." for name, row in spread.iterrows()) + (
+    return " ".join(f"On {name}, drawing $z_l$ again moves the overall colour "
+                    f"{row['z_l drawn'] / row['z_g drawn']:.1f} times as much as drawing $z_g$ again."
+                    for name, row in spread.iterrows()) + (
         " Where the ratio is near 1, colour is held by both parts: $z_g$ sees the whole image, colours included, "
         "and only the pressure of the KL term keeps it from holding what $z_l$ already holds.")
 
@@ -215,8 +211,8 @@ def extension(name: str, classifier: float, mean: dict[str, float], chance: floa
     """Experiment 1.2 on a second data set ``name``: its classifier's test accuracy and how well it reads each
     decode (``mean``, by decode)."""
     return (f"On {NAMES[name]} the classifier reaches {classifier:.1%} on the held-out test split. It reads "
-            f"{mean['reconstruction']:.1%} of the reconstructions correctly, {mean['z_l resampled']:.1%} of the decodes "
-            f"that keep $z_g$ and {mean['z_g resampled']:.1%} of those that keep $z_l$ (chance {chance:.1%}).")
+            f"{mean['reconstruction']:.1%} of the reconstructions correctly, {mean['z_l resampled']:.1%} of the "
+            f"decodes that keep $z_g$ and {mean['z_g resampled']:.1%} of those that keep $z_l$ (chance {chance:.1%}).")
 
 
 # Experiment 2.1.
@@ -225,8 +221,8 @@ def table1(acc: Sequence[float], k: int, pixels_acc: float, checks: dict[str, bo
     and the checks of :func:`auxlib.claims.table1_checks`; the budget of ``config`` (:func:`budget_note`) follows
     when one is missed."""
     text = (f"Over {len(acc)} seeds, the clusters of the AuxGMVAE reach a many-to-one ACC of "
-            f"**{mean_std(acc)}** at $k = {k}$ on {NAMES[config.dataset]}, against {pixels_acc:.1%} for k-means on the raw "
-            "pixels with as many clusters. Against the paper's figure on SVHN and the stricter aim:\n\n"
+            f"**{mean_std(acc)}** at $k = {k}$ on {NAMES[config.dataset]}, against {pixels_acc:.1%} for k-means on "
+            "the raw pixels with as many clusters. Against the paper's figure on SVHN and the stricter aim:\n\n"
             + checklist(checks))
     return text if all(checks.values()) else f"{text}\n\n{budget_note(config, 'exp2')}"
 
@@ -363,7 +359,9 @@ def placement_main(measured: dict[str, dict], summary: pd.DataFrame, groups: dic
                  "image's colours draws the digit: the "
                  "shuffled image keeps both colours but not where they are, so the auxiliary decoder cannot tell "
                  "digit from ground, and that part of the colour information stays with the shape. ")
-    text += (f"The placement score $S$ (k-NN) is {_listed(summary['S (knn)'].to_dict())}: the {best_knn} places the "
+    text += ("The placement score $S$ (k-NN) is "
+             + ", ".join(f"{v:.2f} for the {name}" for name, v in summary["S (knn)"].items())
+             + f": the {best_knn} places the "
              "factors most cleanly" + (", as the paper claims for the auxiliary task." if best_knn == "AuxVAE" else
                                        ", which contradicts the paper's claim at this training budget."))
     if best_linear == best_knn:

@@ -125,7 +125,8 @@ def chromium(profile_dir: Path):
     from selenium.webdriver.chrome.service import Service
 
     binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert binary and driver, "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+    assert binary and driver, "chromium and chromium-driver are not installed (apt-get install chromium " \
+                              "chromium-driver)"
     options = webdriver.ChromeOptions()
     options.binary_location = binary
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

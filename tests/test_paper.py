@@ -2,6 +2,11 @@ import pytest
 
 from auxlib import paper, results
 
+def test_agrees_within_the_tolerance_or_twice_the_spread():
+    assert paper.agrees(0.84, 0.86) and not paper.agrees(0.82, 0.86)
+    assert paper.agrees(0.50, 0.582, spread=0.056) and not paper.agrees(0.137, 0.582, spread=0.056)
+
+
 def test_agreement_sentences():
     assert paper.agreement(0.84, 0.86) == "within 3% of the paper"
     assert paper.agreement(0.50, 0.582, spread=0.056) == "within 11% of the paper"
@@ -24,4 +29,4 @@ def test_comparison_reads_the_chapters_that_exist(tmp_path):
     ours = table[table["experiment"] == "2.1"]
     assert len(ours) == 1 and ours["ours"].item() == pytest.approx(0.55) and ours["runs"].item() == 2
     assert ours["against"].item() == "VAE + auxiliary task (paper)" and table["against"].iloc[0] == "the paper"
-    assert ours["verdict"].item() == "within 11% of VAE + auxiliary task (paper)"
+    assert ours["verdict"].item() == "within 11% of VAE + auxiliary task (paper)" and ours["agrees"].item()

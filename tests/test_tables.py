@@ -35,17 +35,19 @@ def test_compute_sentence_counts_each_run_once_and_names_each_group():
         return Record(experiment("exp1", "quick", dataset="synth-svhn", seed=seed), [], [], seconds, None)
 
     first, second = record(0, 60.0), record(1, 120.0)
-    text = tables.compute_sentence(30.0, {"runs this chapter uses": [first, second, first],
-                                          "runs of the sweep": [record(2, 300.0), record(3, 300.0)]}, shared="the first is exp1_1's")
-    assert text == ("The 2 runs this chapter uses took 3.0 minutes of training, the 2 runs of the sweep 10.0 minutes, by "
-                    "their records in the run cache (the first is exp1_1's). This execution of the chapter took "
-                    "30 s, runs found in the cache included.")
+    groups = {"runs this chapter uses": [first, second, first], "runs of the sweep": [record(2, 300.0),
+                                                                                       record(3, 300.0)]}
+    text = tables.compute_sentence(30.0, groups, shared="the first is exp1_1's")
+    assert text == ("The 2 runs this chapter uses took 3.0 minutes of training, the 2 runs of the sweep 10.0 "
+                    "minutes, by their records in the run cache (the first is exp1_1's). This execution of the "
+                    "chapter took 30 s, runs found in the cache included.")
 
 
 def test_throughput_table_gives_each_step_its_median_and_ratio_to_the_naive_port(tmp_path):
     assert tables.throughput_table(tmp_path).empty
-    results.save("throughput_split_cpu", {"arch": "split", "device": "cpu", "parameters": 3204748, "images_per_second": {
-        "(a) naive eager port": [300.0, 400.0, 350.0], "(b) auxlib step, fp32": [700.0, 710.0, 690.0]}}, tmp_path)
+    measured = {"(a) naive eager port": [300.0, 400.0, 350.0], "(b) auxlib step, fp32": [700.0, 710.0, 690.0]}
+    results.save("throughput_split_cpu", {"arch": "split", "device": "cpu", "parameters": 3204748,
+                                          "images_per_second": measured}, tmp_path)
     table = tables.throughput_table(tmp_path)
     assert table.columns.tolist() == ["split, 3,204,748 parameters (cpu)"]
     assert table.iloc[:, 0].tolist() == ["350 img/s (1.00x)", "700 img/s (2.00x)"]

@@ -156,7 +156,8 @@ def test_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tiny_images
         time.sleep(0.02)
     child.kill()  # SIGKILL: no handler runs, nothing is flushed
     child.wait()
-    assert (folder / "checkpoint.pt").exists() and not (folder / "run.json").exists(), "the child was not killed mid-run"
+    killed_mid_run = (folder / "checkpoint.pt").exists() and not (folder / "run.json").exists()
+    assert killed_mid_run, "the child was not killed mid-run"
     resumed = train.train(cfg, tiny_images, root=tmp_path / "b", progress=False)
     assert same_weights(reference.model, resumed.model)
     assert resumed.history == reference.history

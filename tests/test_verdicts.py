@@ -71,7 +71,8 @@ def test_checklist_and_table1_add_the_budget_only_when_a_check_is_missed():
     assert verdicts.checklist({"a": True, "b": False}) == "- a: met\n- b: **missed**"
     missed = verdicts.table1([0.15, 0.17], 30, 0.2, {"x": False}, config)
     assert "**16.0% ± 1.0%** at $k = 30$ on synth-svhn" in missed
-    assert missed.endswith("the paper's for 3,000,000 (the `paper` profile); the table above is what this budget gives.")
+    assert missed.endswith("the paper's for 3,000,000 (the `paper` profile); the table above is what this budget "
+                           "gives.")
     assert "paper` profile" not in verdicts.table1([0.6], 30, 0.2, {"x": True}, config)
 
 
@@ -135,11 +136,12 @@ def test_beta_sweep_calls_a_cost_only_beyond_the_margin():
 def test_headline_counts_what_agrees_per_experiment_and_names_the_rest():
     table = pd.DataFrame([
         {"experiment": "1.2", "quantity": "classifier", "paper": 0.95, "ours": 0.97, "against": "the paper",
-         "verdict": "within 3% of the paper", "dataset": "synth-svhn", "profile": "standard"},
+         "verdict": "within 3% of the paper", "agrees": True, "dataset": "synth-svhn", "profile": "standard"},
         {"experiment": "1.2", "quantity": "reconstruction", "paper": 0.86, "ours": 0.71, "against": "the paper",
-         "verdict": "15.0 points below the paper", "dataset": "synth-svhn", "profile": "standard"},
+         "verdict": "15.0 points below the paper", "agrees": False, "dataset": "synth-svhn",
+         "profile": "standard"},
         {"experiment": "2.1", "quantity": "ACC", "paper": 0.768, "ours": 0.16, "against": "ACOL",
-         "verdict": "60.8 points below ACOL", "dataset": "synth-svhn", "profile": "standard"}])
+         "verdict": "60.8 points below ACOL", "agrees": False, "dataset": "synth-svhn", "profile": "standard"}])
     text = verdicts.headline(table)
     assert ("- **Experiment 1.2** (synth-svhn, `standard` profile): 1 of the 2 numbers the paper reports are "
             "matched. Not matched: reconstruction, 71.0% here against 86.0%.") in text
