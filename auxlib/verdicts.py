@@ -411,11 +411,16 @@ def placement_best_vs_paper(best: Sequence[float], paper: Sequence[float], best_
             "where cleaner placement is worth a sweep.")
 
 
+def _chroma_factors(groups: dict[str, list[str]]) -> list[str]:
+    """The chroma views (:func:`auxlib.factors.chroma`) among the local factors of ``groups``."""
+    return [f for f in groups["local"] if f.endswith(("red-green", "yellow-blue"))]
+
+
 def transform_leans(shuffle: dict[str, dict[str, float]], grey: dict[str, dict[str, float]],
                     groups: dict[str, list[str]]) -> dict[str, dict[str, float]]:
     """The leans (:func:`auxlib.claims.lean`) of the chroma factors and of the global (shape) factors, under the
     patch shuffle and under the grey-scale transform, from their k-NN placement matrices."""
-    chroma = [f for f in groups["local"] if f.endswith(("red-green", "yellow-blue"))]
+    chroma = _chroma_factors(groups)
     return {name: {"chroma": claims.lean(m, chroma), "shape": claims.lean(m, groups["global"])}
             for name, m in (("shuffle", shuffle), ("grey", grey))}
 
@@ -423,7 +428,7 @@ def transform_leans(shuffle: dict[str, dict[str, float]], grey: dict[str, dict[s
 def placement_transform(leans: dict[str, dict[str, float]], groups: dict[str, list[str]]) -> str:
     """The placement chapter: whether the grey-scale transform moves colour towards z_g and shape out of it
     (:func:`auxlib.claims.moved`), from :func:`transform_leans`."""
-    chroma = [f for f in groups["local"] if f.endswith(("red-green", "yellow-blue"))]
+    chroma = _chroma_factors(groups)
     shuffle, grey = leans["shuffle"], leans["grey"]
     return (f"Mean of (score from $z_g$ − score from $z_l$) over the {len(chroma)} chroma factors: "
             f"{shuffle['chroma']:+.2f} with the shuffle and {grey['chroma']:+.2f} with grey-scale; over the "
