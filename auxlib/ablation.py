@@ -128,6 +128,12 @@ def extrapolate(scores: list[dict[str, float]], images: float, key: str = "acc",
     return float(np.clip(intercept + slope * np.log10(images), 0.0, 1.0)), float(slope)
 
 
+def trends(curves: dict[str, Record], images: float) -> dict[str, tuple[float, float]]:
+    """:func:`extrapolate` of each learning curve to ``images``, by name, leaving out the runs that diverged: a
+    curve that ends where the loss stopped being finite has no trend to continue."""
+    return {name: extrapolate(r.scores, images) for name, r in curves.items() if r.diverged_at is None}
+
+
 def describe(config: RunConfig) -> str:
     """The settings the ablation varies, of one AuxGMVAE run, as a phrase for the book."""
     m, t = config.model, config.train

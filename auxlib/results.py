@@ -73,6 +73,12 @@ def load(chapter: str, directory: str | os.PathLike | None = None) -> dict[str, 
     return json.loads(path.read_text())
 
 
+def load_if_present(chapter: str, directory: str | os.PathLike | None = None) -> dict[str, Any] | None:
+    """A chapter's results, or None when that chapter has not been executed (no results file)."""
+    path = (Path(directory) if directory is not None else results_dir()) / f"{chapter}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def without_timings(value: Any) -> Any:
     """A results dict with every entry whose key ends in "seconds" removed, at any depth, and the environment
     left out: what must repeat exactly when a chapter is executed again with the same seed on the same machine."""

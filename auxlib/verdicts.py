@@ -37,10 +37,11 @@ def agreement_summary(comparison: pd.DataFrame) -> str:
             + ". The chapters [Experiment 1.2](exp1_2) and [Experiment 2.1](exp2_1) say what limits each.")
 
 
-def headline(comparison: pd.DataFrame) -> str:
+def headline(comparison: pd.DataFrame, gap: dict | None = None) -> str:
     """The landing page's verdict: per experiment of a :func:`auxlib.paper.comparison` table, how many of the
     paper's numbers this book matches (its ``agrees`` column), on which data and budget, and the ones it does not,
-    with ours beside theirs."""
+    with ours beside theirs; then, from exp2_gap's results (``gap``; None when not executed), what its ablation
+    and its longer runs say of Experiment 2's gap."""
     if comparison.empty:
         return "No chapter that the paper's numbers are set against has been executed yet."
     lines = []
@@ -52,6 +53,14 @@ def headline(comparison: pd.DataFrame) -> str:
         lines.append(f"- **Experiment {experiment}** ({rows['dataset'].iloc[0]}, `{rows['profile'].iloc[0]}` "
                      f"profile): {agree.sum()} of the {len(rows)} numbers the paper reports are matched."
                      + (f" Not matched: {missed}." if missed else ""))
+    if gap is not None:
+        chosen, scores, curve = gap["chosen"], gap["scores"], gap["curves"][gap["chosen"]]
+        longer = gap["settings"]["curve_steps"] / gap["baseline"]["train"]["steps"]
+        lines.append(f"- **[What the gap is made of](exp2_gap)** ({gap['dataset']}, train images): of the ablation's "
+                     f"settings, {chosen} gains most, {100 * (scores[chosen]['acc'] - scores['baseline']['acc']):+.1f} "
+                     f"points of ACC over the baseline; {longer:g} times the budget takes it to "
+                     f"{curve['scores'][-1]['acc']:.1%}, and the trend of its curve points to "
+                     f"{curve['extrapolated_acc']:.1%} at the paper's budget (an extrapolation).")
     return ("What this book found, read from its results files:\n\n" + "\n".join(lines)
             + "\n\nThe chapters say what limits each number, and [Results](results) sets all of them side by side.")
 
@@ -280,15 +289,17 @@ def polarity_diagnostic(scores: pd.DataFrame) -> str:
 def learning_curves(curves: dict[str, Record], trends: dict[str, tuple[float, float]], paper_images: float) -> str:
     """exp2_gap: where each long run ends (its last score row) or where it diverged, and what the straight line
     through the second half of its curve gives at the paper's budget (``trends``: name -> (ACC, slope per tenfold
-    of images), :func:`auxlib.ablation.extrapolate`), labelled as the extrapolation it is."""
+    of images), :func:`auxlib.ablation.trends`, none for a run that diverged), labelled as the extrapolation it
+    is."""
     ends = {name: r.scores[-1] for name, r in curves.items()}
     decades = np.log10(paper_images / max(row["images"] for row in ends.values()))
     reached = []
     for name, row in ends.items():
-        where = (f"its loss stopped being finite at step {curves[name].diverged_at:,}; its last score, after "
-                 if curves[name].diverged_at else "after ")
+        where = (f"its loss stopped being finite at step {curves[name].diverged_at:,}, so its curve is not "
+                 "continued; its last score, after " if curves[name].diverged_at else "after ")
+        polarity = f", with polarity {row['nmi_polarity']:.3f}" if "nmi_polarity" in row else ""
         reached.append(f"**{name}** reaches {row['acc']:.1%} ({where}{row['images']:,.0f} images, NMI with the digit "
-                       f"{row['nmi']:.3f}, {int(row['clusters_used'])} clusters in use)")
+                       f"{row['nmi']:.3f}{polarity}, {int(row['clusters_used'])} clusters in use)")
     lines = " ".join(f"Continuing the straight line through the second half of the {name} curve (on the log axis) "
                      f"gives {acc:.1%} at the paper's budget ({100 * slope:+.1f} points per tenfold of images)."
                      for name, (acc, slope) in trends.items())
@@ -302,7 +313,8 @@ def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: floa
                 adopted: str | None) -> str:
     """exp2_gap's answer: the largest gain of the ablation's ``candidates`` over the baseline, what removing
     polarity gains (``dark_gain`` points; None without factors), whether the gap to the paper's ``paper_acc``
-    closes, where the best long run ends (``ends``: name -> final ACC) and its trend at the paper's budget, and the
+    closes, where the best long run with a trend ends (``ends``: name -> final ACC; ``trends`` as in
+    :func:`learning_curves`) and its trend at the paper's budget, and the
     setting the standard profile adopts (``adopted``; None when the chapter ran at another profile)."""
     rows = scores.loc[list(candidates)]
     gains = rows["Δ ACC (points)"].drop("baseline")
@@ -313,7 +325,7 @@ def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: floa
         text += f"Removing polarity from the data gains {dark_gain:+.1f} points. "
     if rows["ACC"].max() < paper_acc:
         text += "At this budget, then, neither the settings nor polarity close the gap. "
-    best = max(ends, key=ends.get)
+    best = max(trends, key=ends.get)
     return (text + f"{budget_factor:g} times the budget takes {best} to {ends[best]:.1%}, and the trend of its curve "
             f"points to {trends[best][0]:.1%} at the paper's budget, "
             + ("short of" if trends[best][0] < paper_acc else "past")

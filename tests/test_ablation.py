@@ -82,6 +82,18 @@ def test_extrapolation_follows_a_log_linear_curve_and_clips_to_one():
         ablation.extrapolate(curve[:1], 1e8)
 
 
+def test_trends_leave_out_the_runs_that_diverged():
+    import dataclasses
+
+    import pytest
+
+    steady, stopped = record(0.2, steps=(250, 500, 1000, 2000)), record(0.3, steps=(250, 500, 1000, 2000))
+    stopped = dataclasses.replace(stopped, diverged_at=2010)
+    trends = ablation.trends({"steady": steady, "stopped": stopped}, 64 * 20_000)
+    assert list(trends) == ["steady"]
+    assert trends["steady"] == pytest.approx(ablation.extrapolate(steady.scores, 64 * 20_000))
+
+
 def test_curve_runs_are_the_chosen_setting_and_the_authors_at_both_learning_rates():
     import pytest
 

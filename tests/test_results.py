@@ -12,6 +12,8 @@ def test_save_and_load_with_environment(tmp_path):
     assert loaded["acc"] == 0.5 and loaded["curve"] == [0, 1, 2] and loaded["chapter"] == "demo"
     assert loaded["environment"]["packages"]["torch"]
     assert [p.name for p in tmp_path.iterdir()] == ["demo.json"]
+    assert results.load_if_present("demo", tmp_path) == loaded
+    assert results.load_if_present("absent", tmp_path) is None
 
 
 def test_results_dir_follows_environment_then_project(tmp_path, monkeypatch):

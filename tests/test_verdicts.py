@@ -97,8 +97,12 @@ def test_learning_curves_say_where_a_run_diverged_and_label_the_extrapolation():
     row = {"images": 1_000_000, "acc": 0.2, "nmi": 0.05, "clusters_used": 30}
     text = verdicts.learning_curves({"a": record([row]), "b": record([row], diverged_at=29_538)},
                                     {"a": (0.3, 0.05)}, 192_000_000)
-    assert "**a** reaches 20.0% (after 1,000,000 images" in text
-    assert "**b** reaches 20.0% (its loss stopped being finite at step 29,538; its last score, after 1,000,000" in text
+    assert "**a** reaches 20.0% (after 1,000,000 images, NMI with the digit 0.050, 30 clusters" in text
+    polar = verdicts.learning_curves({"a": record([dict(row, nmi_polarity=0.31)])}, {"a": (0.3, 0.05)}, 1e8)
+    assert "NMI with the digit 0.050, with polarity 0.310, 30 clusters in use" in polar
+    assert ("**b** reaches 20.0% (its loss stopped being finite at step 29,538, so its curve is not continued; its "
+            "last score, after 1,000,000") in text
+    assert "the b curve" not in text
     assert "gives 30.0% at the paper's budget (+5.0 points per tenfold" in text
     assert "extrapolation over up to 2.3 tenfolds of images, not a measurement" in text
 
@@ -111,6 +115,9 @@ def test_gap_summary_names_the_adopted_setting_only_at_standard():
     assert text.endswith("adopts the setting that scores best here, **x**.")
     assert verdicts.gap_summary(scores, ["baseline", "x"], 0.1, None, {"x": 0.21}, {"x": (0.3, 0.05)}, 10,
                                 None).endswith("best at the standard profile.")
+    diverged_higher = verdicts.gap_summary(scores, ["baseline", "x"], 0.582, None, {"x": 0.21, "y": 0.25},
+                                           {"x": (0.3, 0.05)}, 10, "x")
+    assert "takes x to 21.0%" in diverged_higher  # y diverged: it has no trend to read
 
 
 def test_fig3_reading_explains_the_reconstructions_only_below_the_papers_bar():
@@ -148,3 +155,10 @@ def test_headline_counts_what_agrees_per_experiment_and_names_the_rest():
     assert "- **Experiment 2.1** (synth-svhn, `standard` profile): 0 of the 1 numbers" in text
     assert "Not matched: ACC, 16.0% here against 76.8% for ACOL." in text
     assert verdicts.headline(table.iloc[:0]).startswith("No chapter")
+    assert "What the gap is made of" not in text
+    gap = {"chosen": "b", "dataset": "synth-svhn", "scores": {"baseline": {"acc": 0.15}, "b": {"acc": 0.18}},
+           "settings": {"curve_steps": 50_000}, "baseline": {"train": {"steps": 5000}},
+           "curves": {"b": {"scores": [{"acc": 0.2}, {"acc": 0.22}], "extrapolated_acc": 0.33}}}
+    assert ("- **[What the gap is made of](exp2_gap)** (synth-svhn, train images): of the ablation's settings, b gains "
+            "most, +3.0 points of ACC over the baseline; 10 times the budget takes it to 22.0%, and the trend of its "
+            "curve points to 33.0% at the paper's budget (an extrapolation).") in verdicts.headline(table, gap)
