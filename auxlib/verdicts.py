@@ -303,9 +303,23 @@ def learning_curves(curves: dict[str, Record], trends: dict[str, tuple[float, fl
     lines = " ".join(f"Continuing the straight line through the second half of the {name} curve (on the log axis) "
                      f"gives {acc:.1%} at the paper's budget ({100 * slope:+.1f} points per tenfold of images)."
                      for name, (acc, slope) in trends.items())
-    return (f"{'; '.join(reached)}. {lines} This is an extrapolation over up to {decades:.1f} tenfolds of images, "
+    return (f"{'; '.join(reached)}. {_led_by(ends)}{lines} This is an extrapolation over up to {decades:.1f} tenfolds of images, "
             "not a measurement: learning curves bend, and the authors' setting changes its learning rate at "
             "1,000,000 steps.")
+
+
+def _led_by(ends: dict[str, dict[str, float]]) -> str:
+    """Which runs' clusters (last score rows ``ends``) share more information with the digit than with polarity,
+    by NMI; empty where the data set records no polarity."""
+    if not all("nmi_polarity" in row for row in ends.values()):
+        return ""
+    digit = [name for name, row in ends.items() if row["nmi"] > row["nmi_polarity"]]
+    if not digit:
+        return "Every run's clusters share more information with polarity than with the digit (NMI). "
+    if len(digit) == len(ends):
+        return "Every run's clusters share more information with the digit than with polarity (NMI). "
+    return (f"The clusters of {' and '.join(f'**{n}**' for n in digit)} share more information with the digit than "
+            "with polarity (NMI); the others' follow polarity. ")
 
 
 def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: float, dark_gain: float | None,

@@ -100,6 +100,12 @@ def test_learning_curves_say_where_a_run_diverged_and_label_the_extrapolation():
     assert "**a** reaches 20.0% (after 1,000,000 images, NMI with the digit 0.050, 30 clusters" in text
     polar = verdicts.learning_curves({"a": record([dict(row, nmi_polarity=0.31)])}, {"a": (0.3, 0.05)}, 1e8)
     assert "NMI with the digit 0.050, with polarity 0.310, 30 clusters in use" in polar
+    assert "Every run's clusters share more information with polarity than with the digit (NMI)." in polar
+    assert "polarity than with the digit" not in text  # no polarity recorded: nothing to say
+    mixed = verdicts.learning_curves({"a": record([dict(row, nmi_polarity=0.31)]),
+                                      "c": record([dict(row, nmi_polarity=0.01)])}, {"a": (0.3, 0.05)}, 1e8)
+    assert ("The clusters of **c** share more information with the digit than with polarity (NMI); the others' "
+            "follow polarity.") in mixed
     assert ("**b** reaches 20.0% (its loss stopped being finite at step 29,538, so its curve is not continued; its "
             "last score, after 1,000,000") in text
     assert "the b curve" not in text
