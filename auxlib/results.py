@@ -69,14 +69,17 @@ def save(chapter: str, results: dict[str, Any], directory: str | os.PathLike | N
 
 def load(chapter: str, directory: str | os.PathLike | None = None) -> dict[str, Any]:
     """Read a chapter's results."""
-    path = (Path(directory) if directory is not None else results_dir()) / f"{chapter}.json"
-    return json.loads(path.read_text())
+    return json.loads(_path(chapter, directory).read_text())
 
 
 def load_if_present(chapter: str, directory: str | os.PathLike | None = None) -> dict[str, Any] | None:
     """A chapter's results, or None when that chapter has not been executed (no results file)."""
-    path = (Path(directory) if directory is not None else results_dir()) / f"{chapter}.json"
+    path = _path(chapter, directory)
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def _path(chapter: str, directory: str | os.PathLike | None) -> Path:
+    return (Path(directory) if directory is not None else results_dir()) / f"{chapter}.json"
 
 
 def without_timings(value: Any) -> Any:

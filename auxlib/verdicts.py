@@ -303,9 +303,9 @@ def learning_curves(curves: dict[str, Record], trends: dict[str, tuple[float, fl
     lines = " ".join(f"Continuing the straight line through the second half of the {name} curve (on the log axis) "
                      f"gives {acc:.1%} at the paper's budget ({100 * slope:+.1f} points per tenfold of images)."
                      for name, (acc, slope) in trends.items())
-    return (f"{'; '.join(reached)}. {_led_by(ends)}{lines} This is an extrapolation over up to {decades:.1f} tenfolds of images, "
-            "not a measurement: learning curves bend, and the authors' setting changes its learning rate at "
-            "1,000,000 steps.")
+    return (f"{'; '.join(reached)}. {_led_by(ends)}{lines} This is an extrapolation over up to {decades:.1f} "
+            "tenfolds of images, not a measurement: learning curves bend, and the authors' setting changes its "
+            "learning rate at 1,000,000 steps.")
 
 
 def _led_by(ends: dict[str, dict[str, float]]) -> str:
