@@ -41,6 +41,10 @@ def discretise(factors: dict[str, np.ndarray], bins: int = 4) -> dict[str, np.nd
     return out
 
 
+#: The suffixes of the two opponent components :func:`chroma` adds per RGB factor.
+CHROMA_VIEWS: tuple[str, str] = ("red-green", "yellow-blue")
+
+
 def chroma(factors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The colour of every RGB factor without its brightness: two opponent components in [-1, 1] per colour,
     ``<name> red-green`` = (R - G) / 255 and ``<name> yellow-blue`` = ((R + G) / 2 - B) / 255. A grey-scale copy
@@ -50,6 +54,6 @@ def chroma(factors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         values = np.asarray(values, dtype=np.float64)
         if values.ndim == 2 and values.shape[1] == 3:
             r, g, b = values.T / 255
-            out[f"{name} red-green"] = r - g
-            out[f"{name} yellow-blue"] = (r + g) / 2 - b
+            out[f"{name} {CHROMA_VIEWS[0]}"] = r - g
+            out[f"{name} {CHROMA_VIEWS[1]}"] = (r + g) / 2 - b
     return out

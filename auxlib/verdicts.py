@@ -13,6 +13,7 @@ import pandas as pd
 from . import claims
 from .config import RunConfig
 from .data import NAMES
+from .factors import CHROMA_VIEWS
 from .profiles import PROFILES
 from .store import Record, Run
 from .synth_svhn import LAYOUT_COLOUR_FACTORS
@@ -439,7 +440,7 @@ def placement_best_vs_paper(best: Sequence[float], paper: Sequence[float], best_
 
 def _chroma_factors(groups: dict[str, list[str]]) -> list[str]:
     """The chroma views (:func:`auxlib.factors.chroma`) among the local factors of ``groups``."""
-    return [f for f in groups["local"] if f.endswith(("red-green", "yellow-blue"))]
+    return [f for f in groups["local"] if f.endswith(CHROMA_VIEWS)]
 
 
 def transform_leans(shuffle: dict[str, dict[str, float]], grey: dict[str, dict[str, float]],
