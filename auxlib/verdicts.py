@@ -60,8 +60,10 @@ def headline(comparison: pd.DataFrame, gap: dict | None = None) -> str:
         lines.append(f"- **[What the gap is made of](exp2_gap)** ({gap['dataset']}, train images): of the ablation's "
                      f"settings, {chosen} gains most, {100 * (scores[chosen]['acc'] - scores['baseline']['acc']):+.1f} "
                      f"points of ACC over the baseline; {longer:g} times the budget takes it to "
-                     f"{curve['scores'][-1]['acc']:.1%}, and the trend of its curve points to "
-                     f"{curve['extrapolated_acc']:.1%} at the paper's budget (an extrapolation).")
+                     f"{curve['scores'][-1]['acc']:.1%}, "
+                     + ("where its loss stopped being finite." if curve["extrapolated_acc"] is None else
+                        f"and the trend of its curve points to {curve['extrapolated_acc']:.1%} at the paper's "
+                        "budget (an extrapolation)."))
     return ("What this book found, read from its results files:\n\n" + "\n".join(lines)
             + "\n\nThe chapters say what limits each number, and [Results](results) sets all of them side by side.")
 
