@@ -1,15 +1,25 @@
-"""What the paper reports and how this book's numbers compare with it: the results page."""
+"""What the paper reports, what the chapters found, and how the two compare: the results page.
+
+A chapter whose numbers the results page sets against the paper's writes them as a typed record
+(:class:`DecodeFindings` for Experiment 1.2, :class:`ClusterFindings` for Experiment 2.1) under the key
+``findings`` of its results file; :func:`read_findings` reads it back into the same class, so a field renamed on
+one side fails when it is read instead of dropping a row.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from .results import load, results_dir
+from .latents import RESAMPLED
+from .results import results_dir
 
 #: Numbers the paper reports, shown beside ours: its Fig. 3 (Experiment 1.2, section 3.1) and its Table 1
 #: (Experiment 2.1, section 3.2), on SVHN.
@@ -29,6 +39,76 @@ PAPER: dict[str, dict[str, Any]] = {
 TOLERANCE = 0.03
 
 
+@dataclass(frozen=True)
+class DecodeFindings:
+    """Experiment 1.2 (the paper's Fig. 3): how well a classifier reads three decodes of held-out test images.
+
+    Attributes:
+        dataset: the data set of the test images.
+        profile: the profile the chapter was executed at.
+        classifier_accuracy: the fraction of all held-out test images the classifier labels correctly.
+        decodes: for each decode of :data:`auxlib.latents.RESAMPLED` (its name), the classifier's accuracy on it,
+            one value per seed of the AuxVAE (each the mean over the prior resamplings).
+    """
+
+    CHAPTER: ClassVar[str] = "exp1_2"
+    dataset: str
+    profile: str
+    classifier_accuracy: float
+    decodes: dict[str, list[float]]
+
+    def __post_init__(self) -> None:
+        if set(self.decodes) != set(RESAMPLED) or not all(len(v) for v in self.decodes.values()):
+            raise ValueError(f"decodes must hold a non-empty list for each of {', '.join(RESAMPLED)}, got "
+                             f"{sorted(self.decodes)}.")
+
+
+@dataclass(frozen=True)
+class ClusterFindings:
+    """Experiment 2.1 (the paper's Table 1): how well the AuxGMVAE's clusters, argmax q(y | x) on held-out test
+    images, follow the digit.
+
+    Attributes:
+        dataset: the data set of the test images.
+        profile: the profile the chapter was executed at.
+        auxgmvae: for each number of clusters k, one :func:`auxlib.metrics.clustering_scores` dict per run (seed),
+            with at least ``acc`` (many-to-one) and ``hungarian`` (one-to-one) accuracy.
+    """
+
+    CHAPTER: ClassVar[str] = "exp2_1"
+    dataset: str
+    profile: str
+    auxgmvae: dict[int, list[dict[str, float]]]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "auxgmvae", {int(k): list(v) for k, v in self.auxgmvae.items()})  # JSON keys
+        if not all(runs and all({"acc", "hungarian"} <= set(s) for s in runs) for runs in self.auxgmvae.values()):
+            raise ValueError("auxgmvae must map each k to a non-empty list of scores with acc and hungarian, got "
+                             f"{self.auxgmvae!r}.")
+
+
+Findings = TypeVar("Findings", DecodeFindings, ClusterFindings)
+
+
+def read_findings(kind: type[Findings], directory: str | os.PathLike | None = None) -> Findings | None:
+    """The findings of ``kind`` from its chapter's results file in ``directory`` (default
+    :func:`auxlib.results.results_dir`); None when the chapter has not been executed there.
+
+    Raises:
+        ValueError: when the file holds no findings of that form (it was written by other code: execute the
+            chapter again).
+    """
+    path = (Path(directory) if directory is not None else results_dir()) / f"{kind.CHAPTER}.json"
+    if not path.exists():
+        return None
+    stored = json.loads(path.read_text()).get("findings")
+    names = {f.name for f in dataclasses.fields(kind)}
+    if not isinstance(stored, dict) or set(stored) != names:
+        raise ValueError(f"{path} must hold findings with fields {', '.join(sorted(names))}, got "
+                         f"{sorted(stored) if isinstance(stored, dict) else stored!r}; execute {kind.CHAPTER} again.")
+    return kind(**stored)
+
+
 def agrees(measured: float, reported: float, spread: float = 0.0, tolerance: float = TOLERANCE) -> bool:
     """Whether a measured fraction agrees with a reported one: their gap is at most ``tolerance``, or twice the
     larger standard deviation over runs (``spread``) when that is larger."""
@@ -45,42 +125,41 @@ def agreement(measured: float, reported: float, spread: float = 0.0, tolerance: 
     return f"{abs(gap) * 100:.1f} points {'above' if gap > 0 else 'below'} {against}"
 
 
-def comparison(results_folder: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Every number the paper reports (:data:`PAPER`) beside this book's value, read from the chapters' results
-    files in ``results_folder`` (default :func:`auxlib.results.results_dir`; chapters not executed yet are left
-    out): the quantity, the paper's value, ours with its spread, the data set, profile and runs, the row of the
-    paper's table it is set against, whether they agree (:func:`agrees`) and a verdict from :func:`agreement`.
-    Raises ValueError when ``results_folder`` is not a folder."""
+def comparison(directory: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Every number the paper reports (:data:`PAPER`) beside this book's, read from the chapters' findings in
+    ``directory`` (default :func:`auxlib.results.results_dir`; chapters not executed yet are left out): the
+    quantity, the paper's value, ours with its spread, the data set, profile and runs, what it is set against,
+    whether they agree (:func:`agrees`) and a verdict from :func:`agreement`.
+
+    Raises:
+        ValueError: when ``directory`` is not a folder.
+    """
+    if directory is not None and not (isinstance(directory, (str, os.PathLike)) and Path(directory).is_dir()):
+        raise ValueError(f"results_dir must be None or a folder of results files, got {directory!r}.")
     rows = []
-    if results_folder is not None and not (isinstance(results_folder, (str, os.PathLike))
-                                           and Path(results_folder).is_dir()):
-        raise ValueError(f"results_dir must be None or a folder of results files, got {results_folder!r}.")
-    directory = Path(results_folder) if results_folder is not None else results_dir()
-    if (directory / "exp1_2.json").exists():
-        r = load("exp1_2", directory)
+    decodes = read_findings(DecodeFindings, directory)
+    if decodes is not None:
+        where = {"dataset": decodes.dataset, "profile": decodes.profile}
         rows.append({"experiment": "1.2", "quantity": "classifier, held-out test accuracy",
-                     "paper": PAPER["exp1_2"]["classifier"], "ours": r["classifier"]["test_accuracy"],
-                     "spread": "", "runs": 1, "dataset": r["dataset"], "profile": r["profile"]})
-        # one value per seed where the chapter trains several (the mean over its resamplings), else per resampling
-        over = "seeds" if "seeds" in r else "resamplings"
-        for test, scores in r["models"]["AuxVAE"]["scores"].items():
+                     "paper": PAPER["exp1_2"]["classifier"], "ours": decodes.classifier_accuracy, "spread": "",
+                     "runs": 1, **where})
+        for test, values in decodes.decodes.items():
             rows.append({"experiment": "1.2", "quantity": f"classifier on decodes: {test}",
-                         "paper": PAPER["exp1_2"][test], "ours": scores["mean"],
-                         "spread": f"{scores['min']:.1%} to {scores['max']:.1%} over {len(scores['values'])} {over}",
-                         "runs": len(r.get("seeds", [0])), "dataset": r["dataset"], "profile": r["profile"]})
-    if (directory / "exp2_1.json").exists():
-        r = load("exp2_1", directory)
+                         "paper": PAPER["exp1_2"][test], "ours": float(np.mean(values)),
+                         "spread": f"{min(values):.1%} to {max(values):.1%} over {len(values)} seeds",
+                         "runs": len(values), **where})
+    clusters = read_findings(ClusterFindings, directory)
+    if clusters is not None:
         for method, ref in PAPER["exp2_1"].items():
             metric = "acc" if "acc" in ref else "hungarian"
-            ours = r["rows"].get(f"AuxGMVAE (k = {ref['k']})")
-            if ours is None:
+            if ref["k"] not in clusters.auxgmvae:
                 continue
-            values = [s[metric] for s in ours["scores"]]
+            values = [s[metric] for s in clusters.auxgmvae[ref["k"]]]
             kind = "many-to-one" if metric == "acc" else "one-to-one (Hungarian)"
             rows.append({"experiment": "2.1", "quantity": f"{kind} ACC at k = {ref['k']}", "against": method,
                          "paper": ref[metric][0], "paper_std": ref[metric][1], "ours": float(np.mean(values)),
                          "ours_std": float(np.std(values)), "spread": f"± {np.std(values):.1%} over the runs",
-                         "runs": len(values), "dataset": r["dataset"], "profile": r["profile"]})
+                         "runs": len(values), "dataset": clusters.dataset, "profile": clusters.profile})
     table = pd.DataFrame(rows)
     if len(table):
         table["against"] = table["against"].fillna("the paper") if "against" in table else "the paper"
@@ -89,4 +168,3 @@ def comparison(results_folder: str | os.PathLike | None = None) -> pd.DataFrame:
         table["verdict"] = [agreement(row["ours"], row["paper"], s, against=row["against"])
                             for (_, row), s in zip(table.iterrows(), spread)]
     return table
-
