@@ -89,3 +89,10 @@ def best(records: dict[str, Record], step: int | None = None) -> str:
     if not kept:
         raise ValueError(f"records must hold a setting whose (iii) is at most {MAX_Z_G_RESAMPLED:.0%}, got none.")
     return max(kept, key=kept.get)
+
+
+def setting_of(config: RunConfig, profile: str) -> str | None:
+    """The name of the setting of :func:`changes` that ``config`` trains (at its own data set, seed and number of
+    steps), or None when it is none of them, as when a reader changes a notebook parameter."""
+    candidates = runs(profile, config.dataset, seed=config.train.seed, steps=config.train.steps)
+    return next((name for name, c in candidates.items() if c.key() == config.key()), None)

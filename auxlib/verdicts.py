@@ -13,6 +13,7 @@ import pandas as pd
 from . import claims
 from .config import RunConfig
 from .data import NAMES
+from .decode_sweep import DECODES, scores_at
 from .factors import CHROMA_VIEWS
 from .profiles import PROFILES
 from .store import Record, Run
@@ -206,17 +207,35 @@ def beta_sweep(scores: dict[float, dict[str, Sequence[float]]], kl: dict[float, 
 
 
 def decode_sweep_best(at_standard: pd.DataFrame, at_end: pd.DataFrame, best_standard: str, best_end: str,
-                      limit: float) -> str:
+                      limit: float, adopted: str | None) -> str:
     """Experiment 1.2: the sweep's best setting (:func:`auxlib.decode_sweep.best`, whose (iii) stays at most
     ``limit``) at the standard budget, against the baseline, and at the end of the runs (rows of
-    :func:`auxlib.decode_sweep.table`)."""
+    :func:`auxlib.decode_sweep.table`); then which setting the chapter's models use (``adopted``, from
+    :func:`auxlib.decode_sweep.setting_of`; None: none of them)."""
     row, base = at_standard.loc[best_standard], at_standard.loc["baseline"]
-    return (f"At the standard budget, the setting whose $z_g$-only decodes (ii) read best while (iii) stays at most "
+    text = (f"At the standard budget, the setting whose $z_g$-only decodes (ii) read best while (iii) stays at most "
             f"{limit:.0%} is **{best_standard}**: (i) {row['reconstruction']:.1%}, (ii) {row['z_l resampled']:.1%}, "
             f"(iii) {row['z_g resampled']:.1%}, against the baseline's {base['reconstruction']:.1%}, "
             f"{base['z_l resampled']:.1%} and {base['z_g resampled']:.1%}. At the end of the runs "
             f"({at_end.loc[best_end, 'step']:,} steps) it is **{best_end}**, with (ii) "
-            f"{at_end.loc[best_end, 'z_l resampled']:.1%}. One seed per setting, on train images.")
+            f"{at_end.loc[best_end, 'z_l resampled']:.1%}. One seed per setting, on train images. ")
+    if adopted is None:
+        return text + "The models of this chapter use none of these settings (a parameter was changed)."
+    if adopted == best_standard:
+        return text + f"The models of this chapter, and the profile's, use it: {adopted}."
+    return text + f"The models of this chapter use another setting of the sweep: {adopted}."
+
+
+def decode_curve(record: Record, name: str, steps: Sequence[int]) -> str:
+    """Experiment 1.2: the three decode scores of the run ``record`` of the setting ``name`` at each of ``steps``
+    (its training-time scores on train images, :func:`auxlib.decode_sweep.scores_at`), and how much (ii) still
+    gained over the last half of the run, in points."""
+    rows = [scores_at(record, step) for step in steps]
+    cells = "; ".join(f"{int(r['step']):,} steps: " + ", ".join(f"{r[d]:.1%}" for d in DECODES) for r in rows)
+    half = scores_at(record, int(rows[-1]["step"]) // 2)
+    gain = 100 * (rows[-1][DECODES[1]] - half[DECODES[1]])
+    return (f"**{name}**, trained on, reads (i), (ii), (iii) on train images at {cells}. Over the second half of "
+            f"the run, (ii) moved by {gain:+.1f} points.")
 
 
 def extension(name: str, classifier: float, mean: dict[str, float], chance: float) -> str:

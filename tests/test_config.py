@@ -47,7 +47,7 @@ def test_runs_cached_before_later_fields_existed_keep_their_key():
     # Keys of runs the committed book used, recorded in its results files before arch, extra, the AuxGMVAE's
     # posterior options, warm-up, mixtures, lr decay, where and the score settings existed.
     assert auxlib.experiment("method", "standard").key() == "9b3bb42868e2304d"
-    assert auxlib.experiment("exp1", "standard", dataset="synth-svhn").key() == "448c7c140de42e5a"
+    assert auxlib.experiment("exp1", "standard", dataset="synth-svhn", z_g=32, z_l=32).key() == "448c7c140de42e5a"
     assert auxlib.ablation.runs("standard", "synth-svhn", seed=1)["baseline"].key() == "19a1139e849fa113"
 
 

@@ -57,3 +57,18 @@ def test_best_reads_z_l_resampled_among_settings_that_keep_the_split():
     assert decode_sweep.best(records) == "sharper"
     with pytest.raises(ValueError, match=r"whose \(iii\) is at most 15%, got none"):
         decode_sweep.best({"leaky": records["leaky"]})
+
+
+def test_setting_of_names_the_setting_a_config_trains_and_none_for_others():
+    assert decode_sweep.setting_of(decode_sweep.runs("standard", "synth-svhn")["baseline"], "standard") == "baseline"
+    mixture = decode_sweep.runs("quick", "synth-svhn", seed=2)["z = 128 + 128, mixture"]
+    assert decode_sweep.setting_of(mixture, "quick") == "z = 128 + 128, mixture"
+    other = dataclasses.replace(mixture, model=dataclasses.replace(mixture.model, beta=4.0))
+    assert decode_sweep.setting_of(other, "quick") is None
+
+
+def test_the_quick_and_standard_profiles_train_a_setting_of_the_sweep():
+    import auxlib
+
+    for profile in ("quick", "standard"):
+        assert decode_sweep.setting_of(auxlib.profiles.auxvae(profile, "synth-svhn"), profile) is not None, profile

@@ -170,3 +170,25 @@ def test_headline_counts_what_agrees_per_experiment_and_names_the_rest():
             "curve points to 33.0% at the paper's budget (an extrapolation).") in verdicts.headline(table, gap)
     gap["curves"]["b"]["extrapolated_acc"] = None  # the chosen setting's long run diverged
     assert "takes it to 22.0%, where its loss stopped being finite." in verdicts.headline(table, gap)
+
+
+def test_decode_sweep_best_says_which_setting_the_models_use():
+    columns = ["reconstruction", "z_l resampled", "z_g resampled", "step"]
+    at = pd.DataFrame([[0.7, 0.6, 0.1, 500], [0.9, 0.88, 0.09, 500]], index=["baseline", "wide"], columns=columns)
+    text = verdicts.decode_sweep_best(at, at, "wide", "wide", 0.15, "wide")
+    assert "is **wide**: (i) 90.0%, (ii) 88.0%, (iii) 9.0%, against the baseline's 70.0%, 60.0% and 10.0%" in text
+    assert text.endswith("The models of this chapter, and the profile's, use it: wide.")
+    assert verdicts.decode_sweep_best(at, at, "wide", "wide", 0.15, "baseline").endswith("another setting of the "
+                                                                                        "sweep: baseline.")
+    assert "use none of these settings" in verdicts.decode_sweep_best(at, at, "wide", "wide", 0.15, None)
+
+
+def test_decode_curve_reads_the_scores_at_each_step_and_the_gain_of_the_second_half():
+    from auxlib import decode_sweep
+
+    config = decode_sweep.runs("quick", "synth-svhn")["baseline"]
+    rows = [(250, (0.5, 0.4, 0.1)), (500, (0.7, 0.6, 0.1)), (1000, (0.8, 0.75, 0.11))]
+    scores = [{"step": s, "images": 64 * s, **dict(zip(decode_sweep.DECODES, v))} for s, v in rows]
+    text = verdicts.decode_curve(Record(config, [], scores, 1.0, "cpu"), "wide", [250, 1000])
+    assert "at 250 steps: 50.0%, 40.0%, 10.0%; 1,000 steps: 80.0%, 75.0%, 11.0%." in text
+    assert text.endswith("(ii) moved by +15.0 points.")  # 0.60 at step 500 -> 0.75
