@@ -72,6 +72,13 @@ def runs(profile: str, dataset: str, seed: int = 0, steps: int | None = None, di
             for name, change in changes(length).items() if diagnostics or name not in DIAGNOSTICS}
 
 
+def setting_of(config: RunConfig, profile: str) -> str | None:
+    """The name of the setting of :func:`changes` that ``config`` trains (at its own data set, seed and number of
+    steps), or None when it is none of them, as when a reader changes a notebook parameter of Experiment 2.1."""
+    candidates = runs(profile, config.dataset, seed=config.train.seed, steps=config.train.steps)
+    return next((name for name, c in candidates.items() if c.key() == config.key()), None)
+
+
 def curve_runs(profile: str, dataset: str, chosen: str, steps: int, seed: int = 0) -> dict[str, RunConfig]:
     """The ``chosen`` setting and [SPLIT]'s (:data:`SPLIT_SETTING`, and :data:`SPLIT_SETTING_SLOW` with their
     learning rate), trained for ``steps``, a longer budget, for their learning curves; a warm-up spans the first

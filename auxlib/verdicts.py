@@ -206,6 +206,15 @@ def beta_sweep(scores: dict[float, dict[str, Sequence[float]]], kl: dict[float, 
                "Larger β costs accuracy, as the paper reports."))
 
 
+def _uses(models: str, chosen: str, adopted: str | None, study: str) -> str:
+    """Whether ``models`` train the setting a study chose: ``adopted`` is the setting they train, None for none."""
+    if adopted is None:
+        return f"{models} use none of the settings of {study}."
+    if adopted == chosen:
+        return f"{models} use the chosen setting, **{chosen}**."
+    return f"{models} use another setting of {study}: {adopted}."
+
+
 def decode_sweep_best(at_standard: pd.DataFrame, at_end: pd.DataFrame, best_standard: str, best_end: str,
                       limit: float, adopted: str | None) -> str:
     """Experiment 1.2: the sweep's best setting (:func:`auxlib.decode_sweep.best`, whose (iii) stays at most
@@ -219,11 +228,7 @@ def decode_sweep_best(at_standard: pd.DataFrame, at_end: pd.DataFrame, best_stan
             f"{base['z_l resampled']:.1%} and {base['z_g resampled']:.1%}. At the end of the runs "
             f"({at_end.loc[best_end, 'step']:,} steps) it is **{best_end}**, with (ii) "
             f"{at_end.loc[best_end, 'z_l resampled']:.1%}. One seed per setting, on train images. ")
-    if adopted is None:
-        return text + "The models of this chapter use none of these settings (a parameter was changed)."
-    if adopted == best_standard:
-        return text + f"The models of this chapter, and the profile's, use it: {adopted}."
-    return text + f"The models of this chapter use another setting of the sweep: {adopted}."
+    return text + _uses("The models of this chapter", best_standard, adopted, "the sweep")
 
 
 def decode_curve(record: Record, name: str, steps: Sequence[int]) -> str:
@@ -346,12 +351,12 @@ def _led_by(ends: dict[str, dict[str, float]]) -> str:
 
 def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: float, dark_gain: float | None,
                 ends: dict[str, float], trends: dict[str, tuple[float, float]], budget_factor: float,
-                adopted: str | None) -> str:
+                chosen: str, adopted: str | None) -> str:
     """exp2_gap's answer: the largest gain of the ablation's ``candidates`` over the baseline, what removing
     polarity gains (``dark_gain`` points; None without factors), whether the gap to the paper's ``paper_acc``
     closes, where the best long run with a trend ends (``ends``: name -> final ACC; ``trends`` as in
-    :func:`learning_curves`) and its trend at the paper's budget, and the
-    setting the standard profile adopts (``adopted``; None when the chapter ran at another profile)."""
+    :func:`learning_curves`) and its trend at the paper's budget, and whether Experiment 2.1's models use the
+    ``chosen`` setting (``adopted``: the setting they train, :func:`auxlib.ablation.setting_of`; None for none)."""
     rows = scores.loc[list(candidates)]
     gains = rows["Δ ACC (points)"].drop("baseline")
     text = (f"Of the {len(gains)} settings, the largest gain over the baseline is {gains.max():+.1f} points "
@@ -365,8 +370,9 @@ def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: floa
     return (text + f"{budget_factor:g} times the budget takes {best} to {ends[best]:.1%}, and the trend of its curve "
             f"points to {trends[best][0]:.1%} at the paper's budget, "
             + ("short of" if trends[best][0] < paper_acc else "past")
-            + " the paper's figure. The standard profile of [Experiment 2.1](exp2_1) adopts the setting that scores "
-            + (f"best here, **{adopted}**." if adopted else "best at the standard profile."))
+            + " the paper's figure. " + _uses("[Experiment 2.1](exp2_1)'s models at this profile", chosen, adopted,
+                                              "the ablation"))
+
 
 
 # The placement chapter.

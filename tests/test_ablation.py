@@ -130,3 +130,13 @@ def test_standard_profile_is_the_setting_the_ablation_chose():
     quick = experiment("exp2", "quick", dataset="synth-svhn").model
     assert differences(experiment("exp2", "quick", dataset="synth-svhn"),
                        ablation.runs("quick", "synth-svhn")[chosen]) == set(), quick
+
+
+def test_setting_of_names_the_setting_experiment_2_1_trains_and_none_after_a_change():
+    import auxlib
+
+    for profile in ("quick", "standard"):
+        assert ablation.setting_of(auxlib.profiles.auxgmvae(profile, "synth-svhn"), profile) == "β = α = 8"
+    assert ablation.setting_of(auxlib.profiles.auxgmvae("standard", "synth-svhn", k=20), "standard") is None
+    baseline = ablation.runs("standard", "synth-svhn")["baseline"]
+    assert ablation.setting_of(baseline, "standard") == "baseline"

@@ -113,16 +113,19 @@ def test_learning_curves_say_where_a_run_diverged_and_label_the_extrapolation():
     assert "extrapolation over up to 2.3 tenfolds of images, not a measurement" in text
 
 
-def test_gap_summary_names_the_adopted_setting_only_at_standard():
+def test_gap_summary_says_whether_experiment_2_1_uses_the_chosen_setting():
     scores = pd.DataFrame({"ACC": [0.15, 0.2], "Δ ACC (points)": [0.0, 5.0]}, index=["baseline", "x"])
-    text = verdicts.gap_summary(scores, ["baseline", "x"], 0.582, 1.5, {"x": 0.21}, {"x": (0.3, 0.05)}, 10, "x")
+    text = verdicts.gap_summary(scores, ["baseline", "x"], 0.582, 1.5, {"x": 0.21}, {"x": (0.3, 0.05)}, 10, "x",
+                                "x")
     assert "the largest gain over the baseline is +5.0 points (x)" in text and "gains +1.5 points" in text
     assert "neither the settings nor polarity close the gap" in text and "short of the paper's figure" in text
-    assert text.endswith("adopts the setting that scores best here, **x**.")
-    assert verdicts.gap_summary(scores, ["baseline", "x"], 0.1, None, {"x": 0.21}, {"x": (0.3, 0.05)}, 10,
-                                None).endswith("best at the standard profile.")
+    assert text.endswith("[Experiment 2.1](exp2_1)'s models at this profile use the chosen setting, **x**.")
+    assert verdicts.gap_summary(scores, ["baseline", "x"], 0.1, None, {"x": 0.21}, {"x": (0.3, 0.05)}, 10, "x",
+                                "baseline").endswith("use another setting of the ablation: baseline.")
+    assert verdicts.gap_summary(scores, ["baseline", "x"], 0.1, None, {"x": 0.21}, {"x": (0.3, 0.05)}, 10, "x",
+                                None).endswith("use none of the settings of the ablation.")
     diverged_higher = verdicts.gap_summary(scores, ["baseline", "x"], 0.582, None, {"x": 0.21, "y": 0.25},
-                                           {"x": (0.3, 0.05)}, 10, "x")
+                                           {"x": (0.3, 0.05)}, 10, "x", "x")
     assert "takes x to 21.0%" in diverged_higher  # y diverged: it has no trend to read
 
 
@@ -177,10 +180,11 @@ def test_decode_sweep_best_says_which_setting_the_models_use():
     at = pd.DataFrame([[0.7, 0.6, 0.1, 500], [0.9, 0.88, 0.09, 500]], index=["baseline", "wide"], columns=columns)
     text = verdicts.decode_sweep_best(at, at, "wide", "wide", 0.15, "wide")
     assert "is **wide**: (i) 90.0%, (ii) 88.0%, (iii) 9.0%, against the baseline's 70.0%, 60.0% and 10.0%" in text
-    assert text.endswith("The models of this chapter, and the profile's, use it: wide.")
+    assert text.endswith("The models of this chapter use the chosen setting, **wide**.")
     assert verdicts.decode_sweep_best(at, at, "wide", "wide", 0.15, "baseline").endswith("another setting of the "
                                                                                         "sweep: baseline.")
-    assert "use none of these settings" in verdicts.decode_sweep_best(at, at, "wide", "wide", 0.15, None)
+    assert verdicts.decode_sweep_best(at, at, "wide", "wide", 0.15, None).endswith("none of the settings of the "
+                                                                                  "sweep.")
 
 
 def test_decode_curve_reads_the_scores_at_each_step_and_the_gain_of_the_second_half():
