@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import RunConfig
-from .profiles import experiment
+from .profiles import experiment, name_of
 from .store import Record
 
 #: The baseline, spelled out so that it stays fixed when the profile adopts another setting.
@@ -74,9 +74,8 @@ def runs(profile: str, dataset: str, seed: int = 0, steps: int | None = None, di
 
 def setting_of(config: RunConfig, profile: str) -> str | None:
     """The name of the setting of :func:`changes` that ``config`` trains (at its own data set, seed and number of
-    steps), or None when it is none of them, as when a reader changes a notebook parameter of Experiment 2.1."""
-    candidates = runs(profile, config.dataset, seed=config.train.seed, steps=config.train.steps)
-    return next((name for name, c in candidates.items() if c.key() == config.key()), None)
+    steps), or None when it is none of them (:func:`auxlib.profiles.name_of`)."""
+    return name_of(config, runs(profile, config.dataset, seed=config.train.seed, steps=config.train.steps))
 
 
 def curve_runs(profile: str, dataset: str, chosen: str, steps: int, seed: int = 0) -> dict[str, RunConfig]:

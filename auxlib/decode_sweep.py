@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .config import RunConfig
-from .profiles import experiment
+from .profiles import experiment, name_of
 from .latents import RESAMPLED
 from .store import Record
 
@@ -93,6 +93,5 @@ def best(records: dict[str, Record], step: int | None = None) -> str:
 
 def setting_of(config: RunConfig, profile: str) -> str | None:
     """The name of the setting of :func:`changes` that ``config`` trains (at its own data set, seed and number of
-    steps), or None when it is none of them, as when a reader changes a notebook parameter."""
-    candidates = runs(profile, config.dataset, seed=config.train.seed, steps=config.train.steps)
-    return next((name for name, c in candidates.items() if c.key() == config.key()), None)
+    steps), or None when it is none of them (:func:`auxlib.profiles.name_of`)."""
+    return name_of(config, runs(profile, config.dataset, seed=config.train.seed, steps=config.train.steps))

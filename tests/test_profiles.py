@@ -137,3 +137,9 @@ def test_named_experiments_are_the_chapter_profiles_with_their_one_change():
     assert profiles.classifier("standard", "synth-svhn").key() == "b21509116c5b23de"
     exp2 = auxlib.experiment("exp2", "standard", "synth-svhn")
     assert profiles.auxgmvae("standard", "synth-svhn").key() == exp2.key()
+
+
+def test_name_of_finds_a_config_among_named_settings_by_its_run_key():
+    settings = {"a": profiles.auxvae("quick", "synth-svhn"), "b": profiles.plain_vae("quick", "synth-svhn")}
+    assert profiles.name_of(profiles.plain_vae("quick", "synth-svhn"), settings) == "b"
+    assert profiles.name_of(profiles.plain_vae("quick", "synth-svhn", seed=1), settings) is None
