@@ -43,7 +43,7 @@ def check_dataset(dataset: str) -> None:
 def run_config(profile: str, dataset: str, patch_size: int = 1, beta: float = 1.0, seed: int = 0,
                transform: str = "shuffle", z_g: int | None = None, steps: int | None = None) -> RunConfig:
     """One run of the placement sweeps: Experiment 1's network at the ``placement`` profile. ``z_g`` moves the
-    split of the latent between the parts while their total stays the profile's (64 at ``standard``)."""
+    split of the latent between the parts while their total stays the profile's (256 at ``standard``)."""
     base = experiment("placement", profile, dataset=dataset).model
     total = base.z_g + base.z_l
     if z_g is not None and not (isinstance(z_g, int) and 0 < z_g < total):

@@ -106,7 +106,17 @@ def test_run_config_moves_the_split_and_keeps_the_total():
     moved = placement.run_config("standard", "synth-svhn", patch_size=4, beta=4, z_g=16)
     assert (moved.model.z_g, moved.model.z_l) == (16, base.model.z_g + base.model.z_l - 16)
     assert (moved.model.patch_size, moved.model.beta, moved.train) == (4, 4.0, base.train)
-    with pytest.raises(ValueError, match="^z_g must be an integer between 1 and 63"):
-        placement.run_config("standard", "synth-svhn", z_g=64)
+    with pytest.raises(ValueError, match="^z_g must be an integer between 1 and 255"):
+        placement.run_config("standard", "synth-svhn", z_g=256)
     with pytest.raises(ValueError, match="^dataset must be synth-svhn"):
         placement.check_dataset("cifar10")
+
+
+@pytest.mark.parametrize("profile", ["quick", "standard"])
+def test_the_sweeps_train_experiment_1s_network(profile):
+    import auxlib
+
+    main = auxlib.profiles.auxvae(profile, "synth-svhn").model
+    cell = placement.run_config(profile, "synth-svhn", patch_size=4, beta=4.0).model
+    assert (cell.z_g, cell.z_l, cell.arch, cell.widths) == (main.z_g, main.z_l, main.arch, main.widths)
+    assert max(auxlib.settings("placement", profile)["z_g_sizes"]) < main.z_g + main.z_l
