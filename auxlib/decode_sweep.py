@@ -70,13 +70,15 @@ def scores_at(record: Record, step: int | None = None) -> dict[str, float]:
 
 def table(records: dict[str, Record], step: int | None = None) -> pd.DataFrame:
     """One row per setting: (i)-(iii) at ``step`` (each run's end when None), the gap (i) - (ii) in points, the
-    final KL terms (nats per image), the steps and the training time in minutes."""
+    KL terms (nats per image) of the loss-history row at or before the step of those scores, that step, and the
+    training time of the whole run in minutes ("run minutes")."""
     rows = {}
     for name, record in records.items():
-        s, last = scores_at(record, step), record.history[-1]
+        s = scores_at(record, step)
+        logged = [r for r in record.history if r["step"] <= s["step"]] or record.history[:1]
         rows[name] = {**{d: s[d] for d in DECODES}, "gap (i) - (ii), points": 100 * (s[DECODES[0]] - s[DECODES[1]]),
-                      "kl_g": last.get("kl_g"), "kl_l": last.get("kl_l"), "step": int(s["step"]),
-                      "minutes": record.seconds / 60}
+                      "kl_g": logged[-1].get("kl_g"), "kl_l": logged[-1].get("kl_l"), "step": int(s["step"]),
+                      "run minutes": record.seconds / 60}
     return pd.DataFrame(rows).T.astype({"step": int})
 
 

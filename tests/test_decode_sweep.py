@@ -34,9 +34,12 @@ def test_every_single_change_differs_from_the_baseline_in_its_own_fields_only():
 
 
 def record(rows, kl_g=50.0):
+    """A record scored at each row's step whose KL of z_g is ``kl_g`` at the last step and half of it before."""
     config = decode_sweep.runs("quick", "synth-svhn")["baseline"]
     scores = [{"step": step, "images": 64 * step, **dict(zip(DECODES, values))} for step, values in rows]
-    return Record(config, [{"step": rows[-1][0], "loss": 1.0, "kl_g": kl_g, "kl_l": 20.0}], scores, 60.0, "cpu")
+    history = [{"step": step, "loss": 1.0, "kl_g": kl_g if step == rows[-1][0] else kl_g / 2, "kl_l": 20.0}
+               for step, _ in rows]
+    return Record(config, history, scores, 60.0, "cpu")
 
 
 def test_table_reads_the_scores_at_a_step_or_at_the_end():
@@ -46,7 +49,8 @@ def test_table_reads_the_scores_at_a_step_or_at_the_end():
     assert end.loc["longer", "reconstruction"] == 0.9 and end.loc["longer", "step"] == 1000
     assert common.loc["longer", "reconstruction"] == 0.8 and common.loc["longer", "step"] == 500
     assert common.loc["baseline", "gap (i) - (ii), points"] == pytest.approx(10.0)
-    assert end.loc["baseline", "minutes"] == 1.0 and end.loc["baseline", "kl_g"] == 50.0
+    assert end.loc["baseline", "run minutes"] == 1.0 and end.loc["baseline", "kl_g"] == 50.0
+    assert common.loc["longer", "kl_g"] == 25.0 and common.loc["longer", "run minutes"] == 1.0
     with pytest.raises(ValueError, match="record must hold decode scores up to step 100"):
         decode_sweep.table(records, step=100)
 
