@@ -218,11 +218,11 @@ def auxgmvae(profile: str = "standard", dataset: str = "cifar10", seed: int = 0,
     return experiment("exp2", profile, dataset=dataset, seed=seed, **params)
 
 
-
 def name_of(config: RunConfig, candidates: dict[str, RunConfig]) -> str | None:
     """The name under which ``candidates`` (the settings of a sweep, by name) holds a run with ``config``'s key, or
     None when none does, as when a reader changed a notebook parameter."""
     return next((name for name, c in candidates.items() if c.key() == config.key()), None)
+
 
 #: The chapters that train each named experiment, at their default parameters, under one run key (a test checks it).
 SHARED: dict[str, tuple[str, ...]] = {

@@ -42,19 +42,24 @@ def agreement_summary(comparison: pd.DataFrame) -> str:
 def headline(comparison: pd.DataFrame, gap: dict | None = None) -> str:
     """The landing page's verdict: per experiment of a :func:`auxlib.paper.comparison` table, how many of the
     paper's numbers this book matches (its ``agrees`` column), on which data and budget, and the ones it does not,
-    with ours beside theirs; then, from exp2_gap's results (``gap``; None when not executed), what its ablation
-    and its longer runs say of Experiment 2's gap."""
+    with ours beside theirs, those above the paper's apart from those below; then, from exp2_gap's results
+    (``gap``; None when not executed), what its ablation and its longer runs say of Experiment 2's gap."""
     if comparison.empty:
         return "No chapter that the paper's numbers are set against has been executed yet."
+
+    def listed(rows: pd.DataFrame) -> str:
+        return "; ".join(f"{row['quantity']}, {row['ours']:.1%} here against {row['paper']:.1%}"
+                         + ("" if row["against"] == "the paper" else f" for {row['against']}")
+                         for _, row in rows.iterrows())
+
     lines = []
     for experiment, rows in comparison.groupby("experiment"):
         agree = rows["agrees"].astype(bool)
-        missed = "; ".join(f"{row['quantity']}, {row['ours']:.1%} here against {row['paper']:.1%}"
-                           + ("" if row["against"] == "the paper" else f" for {row['against']}")
-                           for _, row in rows[~agree].iterrows())
+        above, below = rows[~agree & (rows["ours"] > rows["paper"])], rows[~agree & (rows["ours"] < rows["paper"])]
         lines.append(f"- **Experiment {experiment}** ({rows['dataset'].iloc[0]}, `{rows['profile'].iloc[0]}` "
                      f"profile): {agree.sum()} of the {len(rows)} numbers the paper reports are matched."
-                     + (f" Not matched: {missed}." if missed else ""))
+                     + (f" Above the paper's: {listed(above)}." if len(above) else "")
+                     + (f" Below: {listed(below)}." if len(below) else ""))
     if gap is not None:
         chosen, scores, curve = gap["chosen"], gap["scores"], gap["curves"][gap["chosen"]]
         longer = gap["settings"]["curve_steps"] / gap["baseline"]["train"]["steps"]
@@ -372,7 +377,6 @@ def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: floa
             + ("short of" if trends[best][0] < paper_acc else "past")
             + " the paper's figure. " + _uses("[Experiment 2.1](exp2_1)'s models at this profile", chosen, adopted,
                                               "the ablation"))
-
 
 
 # The placement chapter.

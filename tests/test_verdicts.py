@@ -149,20 +149,23 @@ def test_beta_sweep_calls_a_cost_only_beyond_the_margin():
     assert verdicts.beta_sweep(flat, kl).endswith("Larger β costs accuracy, as the paper reports.")
 
 
-def test_headline_counts_what_agrees_per_experiment_and_names_the_rest():
+def test_headline_counts_what_agrees_per_experiment_and_names_the_rest_above_and_below():
     table = pd.DataFrame([
         {"experiment": "1.2", "quantity": "classifier", "paper": 0.95, "ours": 0.97, "against": "the paper",
          "verdict": "within 3% of the paper", "agrees": True, "dataset": "synth-svhn", "profile": "standard"},
+        {"experiment": "1.2", "quantity": "z_l resampled", "paper": 0.80, "ours": 0.88, "against": "the paper",
+         "verdict": "8.0 points above the paper", "agrees": False, "dataset": "synth-svhn", "profile": "standard"},
         {"experiment": "1.2", "quantity": "reconstruction", "paper": 0.86, "ours": 0.71, "against": "the paper",
          "verdict": "15.0 points below the paper", "agrees": False, "dataset": "synth-svhn",
          "profile": "standard"},
         {"experiment": "2.1", "quantity": "ACC", "paper": 0.768, "ours": 0.16, "against": "ACOL",
          "verdict": "60.8 points below ACOL", "agrees": False, "dataset": "synth-svhn", "profile": "standard"}])
     text = verdicts.headline(table)
-    assert ("- **Experiment 1.2** (synth-svhn, `standard` profile): 1 of the 2 numbers the paper reports are "
-            "matched. Not matched: reconstruction, 71.0% here against 86.0%.") in text
-    assert "- **Experiment 2.1** (synth-svhn, `standard` profile): 0 of the 1 numbers" in text
-    assert "Not matched: ACC, 16.0% here against 76.8% for ACOL." in text
+    assert ("- **Experiment 1.2** (synth-svhn, `standard` profile): 1 of the 3 numbers the paper reports are "
+            "matched. Above the paper's: z_l resampled, 88.0% here against 80.0%. Below: reconstruction, 71.0% here "
+            "against 86.0%.") in text
+    assert ("- **Experiment 2.1** (synth-svhn, `standard` profile): 0 of the 1 numbers the paper reports are "
+            "matched. Below: ACC, 16.0% here against 76.8% for ACOL.") in text
     assert verdicts.headline(table.iloc[:0]).startswith("No chapter")
     assert "What the gap is made of" not in text
     gap = {"chosen": "b", "dataset": "synth-svhn", "scores": {"baseline": {"acc": 0.15}, "b": {"acc": 0.18}},
