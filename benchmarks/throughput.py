@@ -138,7 +138,8 @@ def main() -> None:
         print(f"torch.compile warm-up (first step): {time.perf_counter() - start:.1f} s")
 
     where = (torch.cuda.get_device_name(device) if device.type == "cuda" else
-             f"cpu ({torch.backends.cpu.get_cpu_capability()}, AVX512-BF16: {torch.cpu._is_avx512_bf16_supported()})")
+             f"cpu ({torch.backends.cpu.get_cpu_capability()}, AVX512-BF16: {torch.cpu._is_avx512_bf16_supported()}, "
+             f"AMX: {torch.cpu._is_amx_tile_supported()})")
     print(f"arch {args.arch}: AuxVAE with {models.count_parameters(naive):,} parameters, batch {b}, "
           f"{torch.get_num_threads()} threads, {args.steps} steps x {args.repeats} interleaved repeats, {where}, "
           f"torch {torch.__version__}")

@@ -285,3 +285,14 @@ def test_the_command_line_reports_a_time_limit_and_continues_the_run(tmp_path, c
     assert "stopped at its time limit of 1e-09 minutes, after step 1 of 3" in capsys.readouterr().out
     main(arguments)
     assert f"{config.key()}: AuxVAE" in capsys.readouterr().out
+
+
+def test_auto_precision_is_bf16_on_a_cpu_only_with_amx(monkeypatch):
+    cpu = torch.device("cpu")
+    assert devices.uses_bf16("bf16", cpu) and not devices.uses_bf16("fp32", cpu)
+    # AVX512-BF16 alone runs bf16 autocast slower than fp32 (benchmarks/throughput.py): auto keeps fp32 there
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert not devices.uses_bf16("auto", cpu)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert devices.uses_bf16("auto", cpu)
