@@ -39,6 +39,18 @@ POSTERIORS = ("factorised", "joint")
 #: The AuxGMVAE's layers between the z_g encoder's convolutions and the heads of z_g and y: ``compact`` (the
 #: heads read the features directly) or ``split``, [SPLIT]'s branch (more convolutions, dropout, a dense layer).
 BRANCHES = ("compact", "split")
+#: The initial weights: ``torch`` (PyTorch's defaults) or ``glorot`` (Glorot-uniform kernels and zero biases, as
+#: Keras layers start, and so [SPLIT]'s networks).
+INITS = ("torch", "glorot")
+#: How the main decoder p(x | z_g, z_l) reads z_l: ``concat`` (the paper's: z_g and z_l joined at its input) or
+#: ``film`` (beyond the paper: also a per-channel scale and shift of the feature maps at each stage computed from
+#: z_l, FiLM of Perez et al. 2018, so that colour is cheap to take from z_l).
+DECODERS = ("concat", "film")
+#: What q(z_g | .) sees: ``image`` (the paper's: x), or, beyond the paper, ``luma`` (each image's luma standardised
+#: to zero mean and unit deviation, which removes colour, brightness and contrast) or ``luma-aligned`` (the same,
+#: its sign turned so that the minority of pixels, the digit, is bright: polarity removed too). The mirror of
+#: g(x): the global encoder loses what the auxiliary decoder keeps.
+GLOBAL_INPUTS = ("image", "luma", "luma-aligned")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
 
@@ -99,11 +111,16 @@ class AuxVAEConfig:
         aux: False gives the same network without the auxiliary task (no auxiliary decoder, both encoders read x:
             a plain VAE whose latent comes in two halves), the baseline of Experiment 1.2.
         beta: weight of the KL terms of z_g and z_l, >= 0. Paper: 1 (Eq. 6).
+        beta_g, beta_l: the weight of the KL term of z_g, or of z_l, apart from the other; None (the paper's) for
+            ``beta``.
         aux_components: components of a mixture of discretised logistics for the auxiliary decoder
             p^(x^ | z_l) alone (one mixture weight per pixel: PixelCNN++'s mixture without its channel coupling);
             1, the paper's, is the plain ``likelihood``; more only with ``logistic``.
         warmup_steps: training steps over which the KL weights rise linearly from 0 to their value; 0, the
             paper's, for none.
+        init: the initial weights, :data:`INITS`. [SPLIT]: ``glorot`` (Keras's defaults).
+        decoder: how the main decoder reads z_l, :data:`DECODERS`. Paper: ``concat``.
+        global_input: what the z_g encoder sees, :data:`GLOBAL_INPUTS`. Paper: ``image``.
     """
 
     image_shape: tuple[int, int, int] = (3, 32, 32)
@@ -118,6 +135,11 @@ class AuxVAEConfig:
     beta: float = 1.0
     aux_components: int = 1
     warmup_steps: int = 0
+    beta_g: float | None = None
+    beta_l: float | None = None
+    init: str = "torch"
+    decoder: str = "concat"
+    global_input: str = "image"
 
     def __post_init__(self) -> None:
         _canonicalise(self)
@@ -129,13 +151,26 @@ class AuxVAEConfig:
         one_of("likelihood", self.likelihood, LIKELIHOODS)
         one_of("transform", self.transform, TRANSFORMS)
         require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
-        require(is_number(self.beta) and self.beta >= 0, "beta", "a number >= 0", self.beta)
+        for name in ("beta", "beta_g", "beta_l"):
+            value = getattr(self, name)
+            if name == "beta" or value is not None:
+                require(is_number(value) and value >= 0, name, "a number >= 0" + ("" if name == "beta" else
+                        " or None (beta's value)"), value)
         check_patch_size("patch_size", self.patch_size, self.image_shape)
         positive_int("aux_components", self.aux_components)
         require(self.aux_components == 1 or self.likelihood == "logistic", "aux_components",
                  f"1 for the {self.likelihood} likelihood (mixtures are of discretised logistics)", self.aux_components)
         require(is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", "an integer >= 0",
                  self.warmup_steps)
+        one_of("init", self.init, INITS)
+        one_of("decoder", self.decoder, DECODERS)
+        one_of("global_input", self.global_input, GLOBAL_INPUTS)
+
+    @property
+    def kl_weights(self) -> tuple[float, float]:
+        """The weights of the KL terms of z_g and of z_l: ``beta_g`` and ``beta_l``, each ``beta`` when None."""
+        return (self.beta if self.beta_g is None else self.beta_g,
+                self.beta if self.beta_l is None else self.beta_l)
 
 
 @dataclass(frozen=True)
@@ -311,7 +346,8 @@ _NOT_IN_KEY = {"device", "precision", "compile", "checkpoint_every", "score_ever
 # Fields added after runs were first cached: left out of the key at their default so those runs keep their name.
 _KEY_ONLY_IF_SET = {"arch": "compact", "extra": False, "aux_components": 1, "warmup_steps": 0,
                     "posterior": "factorised", "branch": "compact", "lr_decay": 1.0, "lr_decay_every": 1_000_000,
-                    "where": None, "shift": 0, "flip": False}
+                    "where": None, "shift": 0, "flip": False, "beta_g": None, "beta_l": None, "init": "torch",
+                    "decoder": "concat", "global_input": "image"}
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,22 @@ from torch import nn
 
 from . import likelihoods
 from .config import AuxGMVAEConfig, AuxVAEConfig, ClassifierConfig
-from .transforms import grayscale, patch_shuffle, random_shift_flip
+from .transforms import grayscale, patch_shuffle, random_shift_flip, standardised_luma
 
 
 def to_unit(x: torch.Tensor) -> torch.Tensor:
     """uint8 images to float in [0, 1]; float images are returned as they are."""
     return x.float().div_(255) if x.dtype == torch.uint8 else x
+
+
+def glorot_(module: nn.Module) -> None:
+    """Glorot-uniform weights and zero biases for every dense and convolutional layer of ``module``: how Keras
+    starts its layers, and so how [SPLIT]'s networks start (``init="glorot"``)."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.xavier_uniform_(layer.weight)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
 
 
 class SameConv2d(nn.Conv2d):
@@ -44,11 +54,12 @@ class GaussianEncoder(nn.Module):
     that width after dropout at rate ``dropout``, [SPLIT]'s branch), ``condition`` (the width of a one-hot or
     relaxed y: a dense layer of y is added to the representation before the head, which makes q(z_g | x, y)
     joint) and ``std_bias`` (initial bias of the standard deviation's pre-softplus output; [SPLIT]: 1).
+    ``init`` is one of :data:`auxlib.config.INITS`.
     """
 
     def __init__(self, in_channels: int, widths: tuple[int, ...], latent: int, spatial: int,
                  kernels: tuple[int, ...] | None = None, activation: type[nn.Module] = nn.ReLU, hidden: int = 0,
-                 dropout: float = 0.0, condition: int = 0, std_bias: float = 0.0):
+                 dropout: float = 0.0, condition: int = 0, std_bias: float = 0.0, init: str = "torch"):
         super().__init__()
         layers: list[nn.Module] = []
         for width, kernel in zip(widths, kernels or (4,) * len(widths)):
@@ -63,6 +74,8 @@ class GaussianEncoder(nn.Module):
         if condition:
             self.condition = nn.Sequential(nn.Linear(condition, width), *([nn.ELU()] if hidden else []))
         self.head = nn.Linear(width, 2 * latent)
+        if init == "glorot":
+            glorot_(self)
         if std_bias:
             nn.init.constant_(self.head.bias[latent:], std_bias)
 
@@ -90,31 +103,60 @@ class ConvDecoder(nn.Module):
 
     ``arch="compact"``: 4x4 stride-2 transposed convolutions. ``arch="split"`` ([SPLIT]): at each stage a "same"
     convolution (kernels 4, 4, 6) then a bilinear x2 resize, and a last 6x6 convolution to the output channels.
+    ``condition`` > 0 adds FiLM (Perez et al. 2018): a dense layer of a vector of that size gives a per-channel
+    scale and shift of the feature map entering each stage, starting at the identity. ``init`` is one of
+    :data:`auxlib.config.INITS`.
     """
 
     def __init__(self, latent: int, widths: tuple[int, ...], out_channels: int, spatial: int,
-                 arch: str = "compact"):
+                 arch: str = "compact", condition: int = 0, init: str = "torch"):
         super().__init__()
         self.spatial = spatial
         self.top = widths[-1]
         self.fc = nn.Linear(latent, self.top * spatial * spatial)
         layers: list[nn.Module] = []
+        stages: dict[int, int] = {}  # index in ``net`` of the layer that starts a stage -> channels entering it
         if arch == "split":
+            stages[0] = self.top
             layers.append(nn.ReLU())
             c_in = self.top
             for c_out, kernel in zip(reversed(widths), _SPLIT_UP_KERNELS):
                 layers += [SameConv2d(c_in, c_out, kernel), nn.ReLU(),
                            nn.Upsample(scale_factor=2, mode="bilinear")]  # tf.image.resize: half-pixel bilinear
                 c_in = c_out
+                stages[len(layers)] = c_in
             layers.append(SameConv2d(c_in, out_channels, 6))
         else:
             channels = [*reversed(widths), out_channels]
             for c_in, c_out in zip(channels[:-1], channels[1:]):
+                stages[len(layers)] = c_in
                 layers += [nn.ReLU(), nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1)]
         self.net = nn.Sequential(*layers)
+        if init == "glorot":
+            glorot_(self)
+        self.film = None
+        self.stages = stages
+        if condition:
+            self.film = nn.Linear(condition, 2 * sum(stages.values()))
+            nn.init.zeros_(self.film.weight)
+            nn.init.zeros_(self.film.bias)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(self.fc(z).view(-1, self.top, self.spatial, self.spatial))
+    def forward(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        """Likelihood parameters from latents ``z`` (B, latent); ``condition`` (B, condition) is required with
+        FiLM and ignored without."""
+        h = self.fc(z).view(-1, self.top, self.spatial, self.spatial)
+        if self.film is None:
+            return self.net(h)
+        if condition is None:
+            raise ValueError("condition must be given to a decoder built with condition > 0, got None.")
+        widths = list(self.stages.values())
+        pairs = iter(zip(*(part.split(widths, dim=1) for part in self.film(condition.to(h.dtype)).chunk(2, 1))))
+        for index, layer in enumerate(self.net):
+            if index in self.stages:
+                scale, shift = next(pairs)
+                h = h * (1 + scale[:, :, None, None]) + shift[:, :, None, None]
+            h = layer(h)
+        return h
 
 
 # [SPLIT]'s kernel sizes: encoder convolutions (stride 2), then the decoder's convolutions before each resize.
@@ -156,17 +198,26 @@ class AuxVAE(nn.Module):
         self.likelihood = likelihoods.get(config.likelihood)
         self.aux_likelihood = likelihoods.get(config.likelihood, config.aux_components)
         self.kernels = _SPLIT_DOWN_KERNELS if config.arch == "split" else None
-        self.enc_g = self._global_encoder(channels, spatial)
-        self.enc_l = GaussianEncoder(channels, config.widths, config.z_l, spatial, self.kernels)
+        self.enc_g = self._global_encoder(channels if config.global_input == "image" else 1, spatial)
+        self.enc_l = GaussianEncoder(channels, config.widths, config.z_l, spatial, self.kernels, init=config.init)
+        film = config.z_l if config.decoder == "film" else 0
         self.dec = ConvDecoder(config.z_g + config.z_l, config.widths, self.likelihood.out_channels(channels),
-                               spatial, config.arch)
+                               spatial, config.arch, condition=film, init=config.init)
         self.aux_dec = (ConvDecoder(config.z_l, config.widths, self.aux_likelihood.out_channels(channels), spatial,
-                                    config.arch) if config.aux else None)
+                                    config.arch, init=config.init) if config.aux else None)
         self.step = 0
 
     def _global_encoder(self, channels: int, spatial: int) -> GaussianEncoder:
         """q(z_g | x): the same network as q(z_l | x^)."""
-        return GaussianEncoder(channels, self.config.widths, self.config.z_g, spatial, self.kernels)
+        return GaussianEncoder(channels, self.config.widths, self.config.z_g, spatial, self.kernels,
+                               init=self.config.init)
+
+    def global_view(self, x: torch.Tensor) -> torch.Tensor:
+        """What the z_g encoder sees of images in [0, 1]: x itself, or its standardised luma
+        (:data:`auxlib.config.GLOBAL_INPUTS`)."""
+        if self.config.global_input == "image":
+            return x
+        return standardised_luma(x, aligned=self.config.global_input == "luma-aligned")
 
     def set_step(self, step: int) -> None:
         """Tell the model the training step (the trainer calls this), for the schedules of the KL weights and the
@@ -190,11 +241,15 @@ class AuxVAE(nn.Module):
                generator: torch.Generator | None = None) -> Posterior:
         """Posterior parameters; ``x_hat`` is drawn with ``transform`` when not given."""
         x, x_hat = self._inputs(x, x_hat, generator)
-        return Posterior(*self.enc_g(x), *self.enc_l(x if x_hat is None else x_hat))
+        return Posterior(*self.enc_g(self.global_view(x)), *self.enc_l(x if x_hat is None else x_hat))
+
+    def decoder_output(self, z_g: torch.Tensor, z_l: torch.Tensor) -> torch.Tensor:
+        """The likelihood parameters of p(x | z_g, z_l), per pixel."""
+        return self.dec(torch.cat([z_g, z_l], dim=1), z_l)
 
     def decode(self, z_g: torch.Tensor, z_l: torch.Tensor) -> torch.Tensor:
         """Mean image in [0, 1] of p(x | z_g, z_l)."""
-        return self.likelihood.mean(self.dec(torch.cat([z_g, z_l], dim=1)))
+        return self.likelihood.mean(self.decoder_output(z_g, z_l))
 
     def decode_aux(self, z_l: torch.Tensor) -> torch.Tensor:
         """Mean image in [0, 1] of the auxiliary decoder p^(x^ | z_l)."""
@@ -227,7 +282,7 @@ class AuxVAE(nn.Module):
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, generator: torch.Generator | None = None,
              x_hat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Eq. 6 averaged over the batch: ``rec`` + ``aux`` + beta * (``kl_g`` + ``kl_l``), in nats per image
-        (beta times :attr:`warmup` during a KL warm-up).
+        (beta_g and beta_l apart where the config sets them; times :attr:`warmup` during a KL warm-up).
 
         ``x_hat`` is drawn with ``transform`` unless given; ``y`` is unused (the trainer passes labels to every
         model).
@@ -237,7 +292,8 @@ class AuxVAE(nn.Module):
         terms = self._reconstruction(x, x_hat, _draw(post.mu_g, post.std_g), _draw(post.mu_l, post.std_l))
         terms["kl_g"] = gaussian_kl(post.mu_g, post.std_g).mean()
         terms["kl_l"] = gaussian_kl(post.mu_l, post.std_l).mean()
-        terms["loss"] = terms["rec"] + terms["aux"] + self.warmup * self.config.beta * (terms["kl_g"] + terms["kl_l"])
+        beta_g, beta_l = self.config.kl_weights
+        terms["loss"] = terms["rec"] + terms["aux"] + self.warmup * (beta_g * terms["kl_g"] + beta_l * terms["kl_l"])
         return terms
 
     def _inputs(self, x: torch.Tensor, x_hat: torch.Tensor | None, generator: torch.Generator | None
@@ -252,7 +308,7 @@ class AuxVAE(nn.Module):
                         z_l: torch.Tensor) -> dict[str, torch.Tensor]:
         """The two negative log-likelihood terms of Eq. 6, averaged over the batch."""
         return {
-            "rec": self.likelihood.nll(self.dec(torch.cat([z_g, z_l], dim=1)), x).mean(),
+            "rec": self.likelihood.nll(self.decoder_output(z_g, z_l), x).mean(),
             "aux": (self.aux_likelihood.nll(self.aux_dec(z_l), x_hat).mean() if self.aux_dec is not None
                     else x.new_zeros(())),
         }
@@ -285,6 +341,9 @@ class AuxGMVAE(AuxVAE):
             width = hidden
         self.y_head = nn.Sequential(*layers, nn.Linear(width, config.k))
         self.prior_g = nn.Linear(config.k, 2 * config.z_g)
+        if config.init == "glorot":
+            glorot_(self.y_head)
+            glorot_(self.prior_g)
         if config.branch == "split":
             nn.init.constant_(self.prior_g.bias[config.z_g:], 1.0)
 
@@ -292,10 +351,11 @@ class AuxGMVAE(AuxVAE):
         cfg = self.config
         condition = cfg.k if cfg.posterior == "joint" else 0
         if cfg.branch == "compact":
-            return GaussianEncoder(channels, cfg.widths, cfg.z_g, spatial, self.kernels, condition=condition)
+            return GaussianEncoder(channels, cfg.widths, cfg.z_g, spatial, self.kernels, condition=condition,
+                                   init=cfg.init)
         return GaussianEncoder(channels, (cfg.widths[-1],) * len(cfg.widths), cfg.z_g, spatial, self.kernels,
                                activation=nn.ELU, hidden=512, dropout=cfg.y_dropout, condition=condition,
-                               std_bias=1.0)
+                               std_bias=1.0, init=cfg.init)
 
     @property
     def tau(self) -> float:
@@ -313,13 +373,13 @@ class AuxGMVAE(AuxVAE):
 
     def cluster_logits(self, x: torch.Tensor) -> torch.Tensor:
         """Logits of q(y | x) for images (uint8 or float in [0, 1])."""
-        return self.y_head(self.enc_g.features(to_unit(x)))
+        return self.y_head(self.enc_g.features(self.global_view(to_unit(x))))
 
     def encode(self, x: torch.Tensor, x_hat: torch.Tensor | None = None,
                generator: torch.Generator | None = None) -> Posterior:
         """Posterior parameters; under the joint posterior those of z_g are given y's probabilities q(y | x)."""
         x, x_hat = self._inputs(x, x_hat, generator)
-        features = self.enc_g.features(x)
+        features = self.enc_g.features(self.global_view(x))
         y = self.y_head(features).float().softmax(1) if self.config.posterior == "joint" else None
         return Posterior(*self.enc_g.gaussian(features, y), *self.enc_l(x if x_hat is None else x_hat))
 
@@ -332,7 +392,7 @@ class AuxGMVAE(AuxVAE):
         KL(q(y | x) || Uniform(k)). ``y`` (the labels) is unused: the clusters are learned without them.
         """
         x, x_hat = self._inputs(x, x_hat, generator)
-        features = self.enc_g.features(x)
+        features = self.enc_g.features(self.global_view(x))
         logits = self.y_head(features).float()
         y_sample = F.gumbel_softmax(logits, tau=self.tau)
         mu_g, std_g = self.enc_g.gaussian(features, y_sample if self.config.posterior == "joint" else None)
@@ -343,9 +403,9 @@ class AuxGMVAE(AuxVAE):
         terms["kl_l"] = gaussian_kl(mu_l, std_l).mean()
         log_q = logits.log_softmax(1)
         terms["kl_y"] = (log_q.exp() * (log_q + math.log(self.config.k))).sum(1).mean()
-        cfg = self.config
-        terms["loss"] = (terms["rec"] + terms["aux"]
-                         + self.warmup * (cfg.beta * (terms["kl_g"] + terms["kl_l"]) + cfg.alpha * terms["kl_y"]))
+        beta_g, beta_l = self.config.kl_weights
+        terms["loss"] = (terms["rec"] + terms["aux"] + self.warmup * (
+            beta_g * terms["kl_g"] + beta_l * terms["kl_l"] + self.config.alpha * terms["kl_y"]))
         return terms
 
     @torch.no_grad()

@@ -58,6 +58,31 @@ def grayscale(x: torch.Tensor) -> torch.Tensor:
     return luma.expand(-1, 3, -1, -1).contiguous()
 
 
+def standardised_luma(x: torch.Tensor, aligned: bool = False) -> torch.Tensor:
+    """Each image's luma with its own mean subtracted and divided by its own standard deviation: one channel that
+    keeps the image's shapes and loses its colour, brightness and contrast. With ``aligned`` the sign is turned
+    so that the map's skew is positive: the minority of pixels (a digit on its ground) comes out bright whatever
+    the polarity of the image.
+
+    Args:
+        x: RGB batch ``(B, 3, H, W)``, float in [0, 1] or uint8.
+
+    Returns:
+        float ``(B, 1, H, W)``, zero mean and unit deviation per image (a flat image gives zeros).
+    """
+    if x.dim() != 4 or x.shape[1] != 3:
+        raise ValueError(f"x must be a batch of RGB images of shape (B, 3, H, W), got shape {tuple(x.shape)}.")
+    weights = torch.tensor(_LUMA, device=x.device, dtype=torch.float32).view(1, 3, 1, 1)
+    luma = (x.float() * weights).sum(dim=1, keepdim=True)
+    centred = luma - luma.mean(dim=(2, 3), keepdim=True)
+    std = centred.pow(2).mean(dim=(2, 3), keepdim=True).sqrt()
+    standard = centred / std.clamp_min(1e-6 * (255 if x.dtype == torch.uint8 else 1))
+    if aligned:
+        skew = standard.pow(3).mean(dim=(2, 3), keepdim=True)
+        standard = standard * torch.where(skew < 0, -1.0, 1.0)
+    return standard
+
+
 def random_shift_flip(x: torch.Tensor, shift: int, flip: bool, generator: torch.Generator | None = None
                       ) -> torch.Tensor:
     """Data augmentation for a classifier: each image moved by up to ``shift`` pixels in each direction (the

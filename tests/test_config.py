@@ -26,6 +26,11 @@ from auxlib.config import AuxVAEConfig, RunConfig, TrainConfig
     (dict(precision="fp16"), "precision must be one of auto, fp32, bf16"),
     (dict(compile="yes"), "compile must be True or False"),
     (dict(extra=True), "extra must be False for cifar10, which has no extra split"),
+    (dict(beta_g=-1), "beta_g must be a number >= 0 or None (beta's value)"),
+    (dict(beta_l="x"), "beta_l must be a number >= 0 or None"),
+    (dict(init="he"), "init must be one of torch, glorot"),
+    (dict(decoder="attention"), "decoder must be one of concat, film"),
+    (dict(global_input="edges"), "global_input must be one of image, luma, luma-aligned"),
 ])
 def test_bad_parameters_raise_one_clear_value_error(params, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -41,6 +46,10 @@ def test_key_changes_with_what_is_learned_but_not_with_device():
     assert base.key() != auxlib.experiment("method", "quick", beta=2.0).key()
     assert base.key() != auxlib.experiment("method", "quick", seed=1).key()
     assert base.key() != auxlib.experiment("method", "quick", dataset="synth-svhn").key()
+    changed = [dict(beta_g=4.0), dict(beta_l=4.0), dict(init="glorot"), dict(decoder="film"),
+               dict(global_input="luma")]
+    keys = {auxlib.experiment("method", "quick", **change).key() for change in changed}
+    assert base.key() not in keys and len(keys) == len(changed)
 
 
 def test_runs_cached_before_later_fields_existed_keep_their_key():

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from auxlib import models
+from auxlib.transforms import grayscale
 from auxlib.config import AuxGMVAEConfig, AuxVAEConfig
 
 
@@ -248,3 +249,52 @@ def test_an_augmented_classifier_trains_on_moved_and_mirrored_images_and_predict
     plain = models.build(ClassifierConfig(widths=(8,))).eval()
     plain.load_state_dict(model.state_dict())
     assert torch.equal(model(x), plain(x))  # predictions read the images as given
+
+
+def test_beta_g_and_beta_l_weight_each_kl_term_apart(x):
+    model = models.build(AuxVAEConfig(widths=(8, 16), beta=2.0, beta_g=5.0))
+    assert model.config.kl_weights == (5.0, 2.0)
+    t = model.loss(x)
+    assert torch.allclose(t["loss"], t["rec"] + t["aux"] + 5.0 * t["kl_g"] + 2.0 * t["kl_l"])
+
+
+def test_glorot_initialisation_zeroes_biases_and_bounds_kernels_as_keras_does():
+    model = models.build(AuxVAEConfig(widths=(8, 16), arch="compact", init="glorot"))
+    for layer in model.modules():
+        if isinstance(layer, (torch.nn.Linear, torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(layer.weight)
+            assert layer.weight.abs().max() <= math.sqrt(6 / (fan_in + fan_out))
+            assert layer.bias is None or not layer.bias.any()
+    default = models.build(AuxVAEConfig(widths=(8, 16)))
+    assert default.dec.fc.bias.any()
+
+
+@pytest.mark.parametrize("arch", ["compact", "split"])
+def test_a_film_decoder_starts_as_the_concat_decoder_and_learns_a_modulation_from_z_l(x, arch):
+    widths = (8, 16, 32) if arch == "split" else (8, 16)
+    plain = models.build(AuxVAEConfig(widths=widths, arch=arch))
+    film = models.build(AuxVAEConfig(widths=widths, arch=arch, decoder="film"))
+    missing = film.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert missing == ["dec.film.weight", "dec.film.bias"]
+    z_g, z_l = torch.randn(4, 32), torch.randn(4, 32)
+    assert torch.allclose(film.decode(z_g, z_l), plain.decode(z_g, z_l))
+    film.loss(x)["rec"].backward()
+    assert film.dec.film.weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="condition must be given"):
+        film.dec(torch.cat([z_g, z_l], 1))
+
+
+@pytest.mark.parametrize("view, invariance", [
+    ("luma", lambda u: 0.3 + 0.5 * u),  # brightness and contrast
+    ("luma", grayscale),  # a grey copy keeps each pixel's luma
+    ("luma-aligned", lambda u: 1 - u),  # polarity too
+])
+def test_a_global_encoder_that_sees_standardised_luma_cannot_see_colour(x, view, invariance):
+    model = models.build(AuxVAEConfig(widths=(8, 16), global_input=view)).eval()
+    u = x.float() / 255
+    u = torch.where(torch.rand(1, 1, 32, 32, generator=torch.Generator().manual_seed(1)) < 0.3, u, 0.5 * u)
+    changed = invariance(u)
+    assert torch.allclose(model.encode(u).mu_g, model.encode(changed).mu_g, atol=1e-4)
+    assert not torch.allclose(model.encode(u).mu_l, model.encode(changed).mu_l, atol=1e-4)
+    image = models.build(AuxVAEConfig(widths=(8, 16))).eval()
+    assert not torch.allclose(image.encode(u).mu_g, image.encode(changed).mu_g, atol=1e-4)

@@ -82,3 +82,20 @@ def test_random_flip_mirrors_about_half_the_images():
     assert all(m or k for m, k in zip(mirrored, kept)) and 70 < sum(mirrored) < 130
     with pytest.raises(ValueError, match="shift must be an integer in \\[0, 3\\]"):
         transforms.random_shift_flip(x, 4, True)
+
+
+def test_standardised_luma_has_zero_mean_unit_deviation_and_aligned_makes_the_minority_bright():
+    from auxlib.transforms import standardised_luma
+    x = torch.full((2, 3, 8, 8), 0.2)
+    x[:, :, 3:5, 3:5] = 0.9  # a bright square on a dark ground
+    x[1] = 1.1 - x[1]  # the same square, dark on a bright ground
+    flat = torch.full((1, 3, 8, 8), 0.5)
+    s = standardised_luma(torch.cat([x, flat]))
+    assert s.shape == (3, 1, 8, 8) and torch.allclose(s.mean((1, 2, 3)), torch.zeros(3), atol=1e-6)
+    assert torch.allclose(s[:2].std((1, 2, 3), unbiased=False), torch.ones(2)) and not s[2].any()
+    assert s[0, 0, 4, 4] > 0 > s[1, 0, 4, 4]
+    aligned = standardised_luma(x, aligned=True)
+    assert torch.allclose(aligned[0], aligned[1], atol=1e-5) and aligned[0, 0, 4, 4] > 0
+    assert torch.allclose(standardised_luma((x * 255).to(torch.uint8)), s[:2], atol=1e-2)
+    with pytest.raises(ValueError, match="RGB images"):
+        standardised_luma(x[:, :1])
