@@ -102,26 +102,43 @@ def purest_clusters(labels, clusters) -> dict[int, tuple[int, float]]:
     return out
 
 
-def colour_spread(images) -> float:
-    """How much the overall colour varies across a set of images: the standard deviation, across images, of
-    each image's mean value per channel, averaged over the channels (images as NCHW in [0, 1] or uint8)."""
+#: The views of an image's mean colour that :func:`colour_spread` measures: every channel (``rgb``), its luma
+#: (ITU-R BT.601, the brightness) or its chroma (the two opponent components of :func:`auxlib.factors.chroma`,
+#: the colour without its brightness).
+COLOUR_VIEWS = ("rgb", "luma", "chroma")
+_LUMA = np.array([0.299, 0.587, 0.114])
+_OPPONENT = np.array([[1.0, -1.0, 0.0], [0.5, 0.5, -1.0]])  # red-green, yellow-blue
+
+
+def colour_spread(images, view: str = "rgb") -> float:
+    """How much the overall colour varies across a set of images (NCHW in [0, 1] or uint8), in units of the
+    [0, 1] intensity scale: the standard deviation, across images, of each image's mean colour in ``view``
+    (:data:`COLOUR_VIEWS`), averaged over that view's components (channels; luma alone; the two chroma axes).
+    Raises ValueError for another shape, or a luma or chroma view of images that are not RGB."""
     array = np.asarray(images, dtype=np.float64)
     if array.ndim != 4:
         raise ValueError(f"images must be a batch of shape (N, C, H, W), got shape {array.shape}.")
+    if view not in COLOUR_VIEWS:
+        raise ValueError(f"view must be one of {', '.join(COLOUR_VIEWS)}, got {view!r}.")
     if np.asarray(images).dtype == np.uint8:
         array = array / 255
-    return float(array.mean(axis=(2, 3)).std(axis=0).mean())
+    means = array.mean(axis=(2, 3))
+    if view != "rgb":
+        if means.shape[1] != 3:
+            raise ValueError(f"images must be RGB for the {view} view, got {means.shape[1]} channels.")
+        means = means @ (_LUMA[:, None] if view == "luma" else _OPPONENT.T)
+    return float(means.std(axis=0).mean())
 
 
-def grid_colour_spread(grid, rows: int, columns: int) -> tuple[float, float]:
-    """For a grid of ``rows * columns`` images in row-major order: the mean :func:`colour_spread` down each
-    column (what the row variable changes) and along each row (what the column variable changes)."""
+def grid_colour_spread(grid, rows: int, columns: int, view: str = "rgb") -> tuple[float, float]:
+    """For a grid of ``rows * columns`` images in row-major order: the mean :func:`colour_spread` (in ``view``)
+    down each column (what the row variable changes) and along each row (what the column variable changes)."""
     array = np.asarray(grid)
     if len(array) != rows * columns:
         raise ValueError(f"grid must hold rows * columns = {rows * columns} images, got {len(array)}.")
     array = array.reshape(rows, columns, *array.shape[1:])
-    down = np.mean([colour_spread(array[:, j]) for j in range(columns)])
-    along = np.mean([colour_spread(array[i]) for i in range(rows)])
+    down = np.mean([colour_spread(array[:, j], view) for j in range(columns)])
+    along = np.mean([colour_spread(array[i], view) for i in range(rows)])
     return float(down), float(along)
 
 

@@ -1,9 +1,9 @@
 """Where each true factor lives in a trained model: probes from z_g and from z_l, a placement score, and MIG.
 
-A probe is fitted on the codes of train images and scored on the codes of test images, once per factor and
-latent part. Discrete factors are scored by accuracy rescaled so that 0 is the majority guess and 1 is perfect;
-continuous factors by R^2 (0 is the mean guess, 1 is perfect). Both kinds of score thus read alike, and a score
-near 0 means the part holds nothing a probe can find about the factor.
+A probe (:mod:`auxlib.probes`) is fitted on the codes of some images and scored on the codes of others, once per
+factor and latent part. Discrete factors are scored by accuracy rescaled so that 0 is the majority guess and 1 is
+perfect; continuous factors by R^2 (0 is the mean guess, 1 is perfect). Both kinds of score thus read alike, and a
+score near 0 means the part holds nothing a probe can find about the factor.
 """
 
 from __future__ import annotations
@@ -13,24 +13,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import mutual_info_score, r2_score
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.metrics import mutual_info_score
 
 from . import latents, synth_svhn
 from .config import RunConfig
 from .data import ImageSet, to_tensor
-from .factors import chroma, discretise, is_discrete, scalar_factors
+from .factors import chroma, discretise, scalar_factors
+from .probes import PROBES, active_units, probe_score
 from .profiles import experiment
 
 #: The data sets that record every image's true factors, which placement is measured against.
 FACTOR_DATASETS = ("synth-svhn",)
-
-#: The probes: "linear" (logistic regression or ridge) and "knn" (k-nearest neighbours, k = 15), on
-#: standardised codes.
-PROBES = ("linear", "knn")
 
 
 def check_dataset(dataset: str) -> None:
@@ -54,46 +47,32 @@ def run_config(profile: str, dataset: str, patch_size: int = 1, beta: float = 1.
                       transform=transform, steps=steps, **sizes)
 
 
-def _probe(kind: str, discrete: bool):
-    if kind == "linear":
-        model = LogisticRegression(max_iter=300) if discrete else Ridge(alpha=1.0)
-    elif kind == "knn":
-        model = KNeighborsClassifier(15) if discrete else KNeighborsRegressor(15)
-    else:
-        raise ValueError(f"probe must be one of {', '.join(PROBES)}, got {kind!r}.")
-    return make_pipeline(StandardScaler(), model)
+Matrix = dict[str, dict[str, float]]
 
 
-def probe_score(train_codes: np.ndarray, train_values: np.ndarray, test_codes: np.ndarray,
-                test_values: np.ndarray, probe: str = "linear") -> float:
-    """Held-out score of one probe predicting one factor from codes: chance-rescaled accuracy for a discrete
-    factor (see :func:`auxlib.factors.is_discrete`), R^2 for a continuous one."""
-    train_values, test_values = np.asarray(train_values), np.asarray(test_values)
-    discrete = is_discrete(np.concatenate([train_values, test_values]))
-    model = _probe(probe, discrete)
-    if discrete:
-        classes, counts = np.unique(train_values, return_counts=True)
-        guess = np.mean(test_values == classes[counts.argmax()])  # accuracy of always naming the majority
-        if len(classes) < 2 or guess == 1:
-            return 0.0  # a factor that does not vary has nothing to find
-    predicted = model.fit(train_codes, train_values).predict(test_codes)
-    if not discrete:
-        return float(r2_score(test_values, predicted))
-    return float((np.mean(predicted == test_values) - guess) / (1 - guess))
-
-
-def placement_matrix(train_codes: dict[str, np.ndarray], train_factors: dict[str, np.ndarray],
-                     test_codes: dict[str, np.ndarray], test_factors: dict[str, np.ndarray],
-                     probe: str = "linear", names: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+def probe_matrices(train_codes: dict[str, np.ndarray], train_factors: dict[str, np.ndarray],
+                   test_codes: dict[str, np.ndarray], test_factors: dict[str, np.ndarray], probe: str = "linear",
+                   names: Sequence[str] | None = None, seed: int = 0) -> tuple[Matrix, Matrix]:
     """Scores of ``probe`` for every factor (rows) from every latent part (columns, the keys of the code dicts,
-    e.g. "z_g" and "z_l"). Colours are probed through their luma."""
+    e.g. "z_g" and "z_l"), as two matrices from one fit: the chance-rescaled scores and the raw accuracies (R^2
+    for continuous factors) of :func:`auxlib.probes.probe_score`. Colours are probed through their luma.
+    Raises ValueError for names that are not factors, or an unknown probe."""
     train_f, test_f = scalar_factors(train_factors), scalar_factors(test_factors)
     names = list(names) if names is not None else list(train_f)
     unknown = sorted(set(names) - set(train_f))
     if unknown:
         raise ValueError(f"names must be factors of the data set ({', '.join(train_f)}), got {unknown}.")
-    return {name: {part: probe_score(train_codes[part], train_f[name], test_codes[part], test_f[name], probe)
+    read = {name: {part: probe_score(train_codes[part], train_f[name], test_codes[part], test_f[name], probe, seed)
                    for part in train_codes} for name in names}
+    return ({name: {part: s.score for part, s in row.items()} for name, row in read.items()},
+            {name: {part: s.raw for part, s in row.items()} for name, row in read.items()})
+
+
+def placement_matrix(train_codes: dict[str, np.ndarray], train_factors: dict[str, np.ndarray],
+                     test_codes: dict[str, np.ndarray], test_factors: dict[str, np.ndarray],
+                     probe: str = "linear", names: Sequence[str] | None = None) -> Matrix:
+    """The chance-rescaled scores of :func:`probe_matrices`."""
+    return probe_matrices(train_codes, train_factors, test_codes, test_factors, probe, names)[0]
 
 
 def placement_score(matrix: dict[str, dict[str, float]], global_factors: Sequence[str],
@@ -106,6 +85,21 @@ def placement_score(matrix: dict[str, dict[str, float]], global_factors: Sequenc
     if not globals_ or not locals_:
         raise ValueError("the matrix must hold at least one global and one local factor.")
     return float(np.mean(globals_) + np.mean(locals_))
+
+
+def group_scores(matrix: Matrix, parts: tuple[str, str] = ("z_g", "z_l")) -> dict[str, float]:
+    """The placement score of each factor group of :data:`auxlib.synth_svhn.FACTOR_GROUPS` (a chroma factor
+    belongs to its colour's group): the mean over the group's factors in ``matrix`` of the score from the part
+    its kind belongs to (z_g for a global group) minus the score from the other. Groups with no factor in
+    ``matrix`` are left out."""
+    g, l = parts
+    out = {}
+    for group, members in synth_svhn.FACTOR_GROUPS.items():
+        rows = [f for f in matrix if f.split(" ")[0] in members]
+        if rows:
+            sign = 1 if synth_svhn.FACTOR_KINDS[members[0]] == "global" else -1
+            out[group] = float(np.mean([sign * (matrix[f][g] - matrix[f][l]) for f in rows]))
+    return out
 
 
 def mig(codes: np.ndarray, factors: dict[str, np.ndarray], bins: int = 20) -> tuple[float, dict[str, float]]:
@@ -146,11 +140,12 @@ def factor_groups(names: Sequence[str]) -> dict[str, list[str]]:
 
 
 def measure(model: torch.nn.Module, fit: ImageSet, held: ImageSet, probes: Sequence[str] = PROBES,
-            seed: int = 0) -> dict[str, object]:
+            seed: int = 0, names: Sequence[str] | None = None) -> dict[str, object]:
     """Probe a trained AuxVAE: codes (posterior means) of ``fit`` train the probes, codes of ``held`` score them.
 
-    Returns ``{"matrix": {probe: placement matrix}, "mig": float, "mig_per_factor": {...}}``, MIG computed on
-    the codes of ``held`` (z_g and z_l together).
+    Returns ``{"matrix": {probe: placement matrix}, "raw": {probe: raw accuracies}, "active": {part: number of
+    active units}, "mig": float, "mig_per_factor": {...}}``, MIG computed on the codes of ``held`` (z_g and z_l
+    together). ``names`` limits the factors probed (all of :func:`factor_table` when None).
     """
     codes = {}
     for name, data in (("fit", fit), ("held", held)):
@@ -158,7 +153,9 @@ def measure(model: torch.nn.Module, fit: ImageSet, held: ImageSet, probes: Seque
         codes[name] = {"z_g": both[:, :model.config.z_g], "z_l": both[:, model.config.z_g:]}
     fit_f, held_f = factor_table(fit), factor_table(held)
     value, per_factor = mig(np.concatenate([codes["held"]["z_g"], codes["held"]["z_l"]], 1), held_f)
-    return {"matrix": {p: placement_matrix(codes["fit"], fit_f, codes["held"], held_f, p) for p in probes},
+    read = {p: probe_matrices(codes["fit"], fit_f, codes["held"], held_f, p, names, seed) for p in probes}
+    return {"matrix": {p: m for p, (m, _) in read.items()}, "raw": {p: r for p, (_, r) in read.items()},
+            "active": {part: int(active_units(c).sum()) for part, c in codes["fit"].items()},
             "mig": value, "mig_per_factor": per_factor}
 
 

@@ -66,6 +66,13 @@ LOCAL_FACTORS: tuple[str, ...] = ("polarity", "fg_color", "bg_color", "contrast"
                                   "lighting", "blur", "noise", "jpeg_quality")
 #: Each factor's kind, "global" (shape, identity, geometry) or "local" (colour, texture, photometry).
 FACTOR_KINDS: dict[str, str] = {**{f: "global" for f in GLOBAL_FACTORS}, **{f: "local" for f in LOCAL_FACTORS}}
+#: The factors in four groups, two of each kind, for placement scores that a mean over every factor would hide.
+FACTOR_GROUPS: dict[str, tuple[str, ...]] = {
+    "identity": ("label", "n_digits", "left_digit", "right_digit"),
+    "position and form": ("font", "stroke", "scale", "aspect", "rotation", "shear", "shift_x", "shift_y", "spacing"),
+    "colour": ("polarity", "fg_color", "bg_color", "contrast"),
+    "texture and noise": ("texture", "texture_strength", "lighting", "blur", "noise", "jpeg_quality"),
+}
 #: Local factors that say which of the image's colours draws the digit (with the chroma of the digit's colour): a
 #: patch shuffle keeps both colours of an image but not where they are, so it cannot tell digit from ground.
 LAYOUT_COLOUR_FACTORS: tuple[str, ...] = ("polarity", "fg_color", "contrast", "fg_color red-green",

@@ -105,3 +105,20 @@ def test_cluster_means_leave_out_clusters_too_small_to_say_anything():
     values = np.array([1.0] * 20 + [0.0] * 19 + [0.0] * 5 + [1.0] * 20)
     assert metrics.cluster_means(values, clusters) == {0: 1.0, 2: 0.8}
     assert metrics.cluster_means(values, clusters, min_size=1)[1] == 0.0
+
+
+def test_colour_spread_separates_brightness_from_colour():
+    grey = np.linspace(0.1, 0.9, 6)[:, None, None, None] * np.ones((6, 3, 2, 2))  # greys: luma moves, chroma not
+    assert metrics.colour_spread(grey, "luma") == pytest.approx(np.linspace(0.1, 0.9, 6).std())
+    assert metrics.colour_spread(grey, "chroma") == pytest.approx(0.0)
+    # red and green of equal luma: chroma moves, luma not
+    red, green = np.array([0.587, 0, 0.0]), np.array([0, 0.299, 0.0])
+    pair = np.stack([red, green] * 3)[:, :, None, None] * np.ones((6, 3, 2, 2))
+    assert metrics.colour_spread(pair, "luma") == pytest.approx(0.0)
+    assert metrics.colour_spread(pair, "chroma") == pytest.approx((0.886 / 2 + 0.144 / 2) / 2)
+    down, along = metrics.grid_colour_spread(np.concatenate([grey, pair]), rows=2, columns=6, view="luma")
+    assert down > 0 and along == pytest.approx(metrics.colour_spread(grey, "luma") / 2)
+    with pytest.raises(ValueError, match="view must be one of rgb, luma, chroma"):
+        metrics.colour_spread(grey, "hue")
+    with pytest.raises(ValueError, match="RGB"):
+        metrics.colour_spread(grey[:, :1], "luma")

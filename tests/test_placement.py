@@ -27,7 +27,7 @@ def test_placement_matrix_finds_each_factor_in_its_own_part(probe):
 
 def test_probe_score_of_a_constant_factor_is_zero_and_colours_use_luma():
     codes = np.random.default_rng(0).normal(size=(50, 2))
-    assert placement.probe_score(codes, np.zeros(50, int), codes, np.zeros(50, int)) == 0.0
+    assert placement.probe_score(codes, np.zeros(50, int), codes, np.zeros(50, int)).score == 0.0
     colours = np.repeat(np.arange(50)[:, None] * 5, 3, axis=1).astype(np.uint8)  # grey levels 0..245
     m = placement.placement_matrix({"z": np.c_[colours[:, :1] / 255.0, codes]}, {"fg": colours},
                                    {"z": np.c_[colours[:, :1] / 255.0, codes]}, {"fg": colours})
@@ -40,6 +40,17 @@ def test_bad_names_and_probe_are_named_in_the_error():
         placement.placement_matrix(codes, f, codes, f, names=["nope"])
     with pytest.raises(ValueError, match="probe"):
         placement.placement_matrix(codes, f, codes, f, probe="svm")
+
+
+def test_group_scores_sign_each_group_by_its_kind_and_put_chroma_with_its_colour():
+    m = {"label": {"z_g": 0.9, "z_l": 0.1}, "scale": {"z_g": 0.5, "z_l": 0.5},
+         "bg_color": {"z_g": 0.2, "z_l": 0.8}, "bg_color red-green": {"z_g": 0.6, "z_l": 0.2},
+         "noise": {"z_g": 0.4, "z_l": 0.1}}
+    scores = placement.group_scores(m)
+    assert list(scores) == ["identity", "position and form", "colour", "texture and noise"]
+    assert scores["identity"] == pytest.approx(0.8) and scores["position and form"] == pytest.approx(0.0)
+    assert scores["colour"] == pytest.approx((0.6 - 0.4) / 2) and scores["texture and noise"] == pytest.approx(-0.3)
+    assert placement.group_scores({"label": {"z_g": 1.0, "z_l": 0.0}}) == {"identity": 1.0}
 
 
 def test_mig_is_high_for_one_dimension_per_factor_and_low_for_a_duplicated_one():
