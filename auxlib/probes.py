@@ -64,7 +64,8 @@ def make_probe(kind: str, discrete: bool, seed: int = 0):
     elif kind == "mlp":
         options = dict(hidden_layer_sizes=(256,), early_stopping=True, max_iter=300, random_state=seed)
         model = (MLPClassifier(**options) if discrete
-                 else TransformedTargetRegressor(MLPRegressor(**options), transformer=StandardScaler()))
+                 else TransformedTargetRegressor(MLPRegressor(**options), transformer=StandardScaler(),
+                                                 check_inverse=False))
     else:
         raise ValueError(f"probe must be one of {', '.join(PROBES)}, got {kind!r}.")
     return make_pipeline(VarianceThreshold(ACTIVE_VARIANCE), StandardScaler(), model)

@@ -1,0 +1,126 @@
+"""Beyond the paper: what puts local information (colour, polarity) in z_l.
+
+The paper's claim has two halves (section 3.1, Fig. 2): global structure goes to z_g and local structure (colour,
+brightness, texture) to z_l. Each setting below changes one thing from Experiment 1's standard AuxVAE (the
+profile's: z = 128 + 128, the compact network, beta = 1, patch size 1), or combines changes; the settings marked
+beyond the paper change the model itself. Every reading is taken on train images only:
+
+- the MLP probe (:mod:`auxlib.probes`) fitted on the codes of some train images and scored on others, by factor
+  group (:func:`auxlib.placement.group_scores`) and for the factors the targets name (:data:`TARGETS`);
+- the Fig. 2 grids: how many times as much drawing z_l again moves each image's mean luma and chroma as drawing
+  z_g again (:func:`fig2_ratios`);
+- Experiment 1.2's decodes (i)-(iii), scored during training by the data chapter's classifier.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from . import latents, metrics, placement
+from .config import RunConfig
+from .data import ImageSet
+from .decode_sweep import DECODES, scores_at
+from .profiles import experiment
+from .store import Record
+
+#: Settings of the paper's method, one change at a time from the standard profile's AuxVAE.
+PAPER_METHOD: dict[str, dict[str, Any]] = {
+    "standard": {},
+    "β = 4": dict(beta=4.0),
+    "β = 10": dict(beta=10.0),
+    "β = 40 ([SPLIT]'s)": dict(beta=40.0),
+    "β_g = 4": dict(beta_g=4.0),
+    "β_g = 10": dict(beta_g=10.0),
+    "z = 32 + 32": dict(z_g=32, z_l=32),
+    "z = 64 + 64": dict(z_g=64, z_l=64),
+    "10,000 steps": dict(steps=10_000),
+}
+#: Settings beyond the paper: the model changes, each from the standard profile's AuxVAE.
+BEYOND: dict[str, dict[str, Any]] = {
+    "FiLM decoder": dict(decoder="film"),
+    "z_g sees luma": dict(global_input="luma"),
+    "z_g sees luma, polarity removed": dict(global_input="luma-aligned"),
+}
+#: The factors the targets name, with the part each belongs to and the bars: read from its own part at or above
+#: ``own``, from the other at or below ``other`` (chance-rescaled MLP probe scores).
+TARGETS: dict[str, dict[str, Any]] = {
+    "label": dict(part="z_g", own=0.8, other=0.1),
+    **{f: dict(part="z_l", own=0.8, other=0.3) for f in (
+        "polarity", "bg_color", "bg_color red-green", "bg_color yellow-blue",
+        "fg_color", "fg_color red-green", "fg_color yellow-blue")},
+}
+#: Drawing z_l again must move luma and chroma each at least this many times as much as drawing z_g again.
+FIG2_RATIO = 3.0
+
+
+def changes() -> dict[str, dict[str, Any]]:
+    """Every setting of the study as overrides of the standard profile's AuxVAE, by name."""
+    return {**PAPER_METHOD, **BEYOND}
+
+
+def runs(profile: str, dataset: str, seed: int = 0, names: list[str] | None = None) -> dict[str, RunConfig]:
+    """The run config of every setting of :func:`changes` (or of ``names``), by name: Experiment 1's AuxVAE at
+    ``profile`` with the setting's overrides, scored during training by the profile's classifier."""
+    settings = changes()
+    unknown = sorted(set(names or []) - set(settings))
+    if unknown:
+        raise ValueError(f"names must be settings of the study ({', '.join(settings)}), got {unknown}.")
+    return {name: experiment("exp1", profile, dataset=dataset, seed=seed, **settings[name])
+            for name in (names or settings)}
+
+
+def fig2_ratios(model: nn.Module, grids: int = 5, n: int = 100, seed: int = 0) -> dict[str, float]:
+    """How many times as much drawing z_l again moves the images' mean colour as drawing z_g again, in luma
+    and in chroma (:func:`auxlib.metrics.colour_spread`), over ``grids`` pairs of the paper's Fig. 2 grids
+    (:func:`auxlib.latents.fixed_part_grid`, ``n`` draws each): ``{"luma": ratio, "chroma": ratio}``."""
+    rng = torch.Generator().manual_seed(seed)
+    spread = {(view, drawn): [] for view in ("luma", "chroma") for drawn in "lg"}
+    for _ in range(grids):
+        for fixed, drawn in (("g", "l"), ("l", "g")):
+            grid = latents.fixed_part_grid(model, fixed, n, rng).numpy()
+            for view in ("luma", "chroma"):
+                spread[view, drawn].append(metrics.colour_spread(grid, view))
+    return {view: float(np.mean(spread[view, "l"]) / max(np.mean(spread[view, "g"]), 1e-12))
+            for view in ("luma", "chroma")}
+
+
+def readout(model: nn.Module, record: Record, fit: ImageSet, held: ImageSet, seed: int = 0
+            ) -> dict[str, Any]:
+    """Everything the study reads from one trained run, on train images only (``fit`` and ``held`` are disjoint
+    sets of train images): the MLP probe's :func:`auxlib.placement.measure` result (``"probes"``), its group
+    scores (``"groups"``), :func:`fig2_ratios` (``"fig2"``) and the decode scores at the end of training
+    (``"decodes"``)."""
+    measured = placement.measure(model, fit, held, probes=["mlp"], seed=seed)
+    return {"probes": measured, "groups": placement.group_scores(measured["matrix"]["mlp"]),
+            "fig2": fig2_ratios(model, seed=seed), "decodes": {d: scores_at(record)[d] for d in DECODES}}
+
+
+def table(readouts: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """One row per setting: the group scores, the target factors' scores from z_g and z_l, the Fig. 2 ratios
+    and the decode scores (i)-(iii)."""
+    rows = {}
+    for name, r in readouts.items():
+        matrix = r["probes"]["matrix"]["mlp"]
+        row = {f"S {group}": v for group, v in r["groups"].items()}
+        row.update({f"{f} from {p}": matrix[f][p] for f in TARGETS if f in matrix for p in ("z_g", "z_l")})
+        row.update({f"z_l/z_g {view}": v for view, v in r["fig2"].items()})
+        row.update(r["decodes"])
+        rows[name] = row
+    return pd.DataFrame(rows).T
+
+
+def targets_met(readout_: dict[str, Any]) -> dict[str, bool]:
+    """Which of the study's targets one readout meets: each factor of :data:`TARGETS`, and the Fig. 2 ratios
+    in luma and in chroma (at least :data:`FIG2_RATIO`)."""
+    matrix = readout_["probes"]["matrix"]["mlp"]
+    met = {}
+    for factor, bar in TARGETS.items():
+        other = "z_l" if bar["part"] == "z_g" else "z_g"
+        met[factor] = matrix[factor][bar["part"]] >= bar["own"] and matrix[factor][other] <= bar["other"]
+    met.update({f"Fig. 2 {view}": ratio >= FIG2_RATIO for view, ratio in readout_["fig2"].items()})
+    return met

@@ -1,0 +1,47 @@
+import pytest
+import torch
+
+from auxlib import local_sweep, models
+from auxlib.config import AuxVAEConfig
+
+
+def test_each_setting_changes_one_thing_from_the_standard_auxvae_and_names_a_run_of_its_own():
+    runs = local_sweep.runs("standard", "synth-svhn")
+    assert runs["standard"] == local_sweep.experiment("exp1", "standard", dataset="synth-svhn")
+    assert len({c.key() for c in runs.values()}) == len(runs) == len(local_sweep.changes())
+    assert runs["β_g = 4"].model.kl_weights == (4.0, 1.0) and runs["z = 32 + 32"].model.z_l == 32
+    assert all(c.judge is not None for c in runs.values())  # every run is scored by the classifier
+    with pytest.raises(ValueError, match="names must be settings of the study"):
+        local_sweep.runs("standard", "synth-svhn", names=["β = 3"])
+
+
+class ColourFromZl(torch.nn.Module):
+    """A stand-in decoder whose images take their brightness from z_l[0] and their redness from z_l[1], and
+    nothing from z_g: a perfect local half."""
+
+    config = AuxVAEConfig(z_g=4, z_l=4)
+
+    def decode(self, z_g, z_l):
+        image = torch.sigmoid(z_l[:, :1, None, None]).expand(-1, 3, 4, 4).clone()
+        image[:, 0] += 0.2 * torch.tanh(z_l[:, 1, None, None]) + 0.001 * z_g[:, 0, None, None]
+        return image.clamp(0, 1)
+
+    def parameters(self):
+        return iter([torch.zeros(1)])
+
+
+def test_fig2_ratios_are_large_when_z_l_alone_moves_luma_and_chroma_and_one_for_a_real_model():
+    ratios = local_sweep.fig2_ratios(ColourFromZl(), grids=2, n=50)
+    assert ratios["luma"] > 50 and ratios["chroma"] > 50
+    untrained = models.build(AuxVAEConfig(z_g=8, z_l=8, widths=(8, 16))).eval()
+    assert set(local_sweep.fig2_ratios(untrained, grids=1, n=20)) == {"luma", "chroma"}
+
+
+def test_targets_met_reads_both_parts_of_each_factor():
+    matrix = {f: {"z_g": 0.0, "z_l": 0.9} for f in local_sweep.TARGETS}
+    matrix["label"] = {"z_g": 0.85, "z_l": 0.05}
+    readout = {"probes": {"matrix": {"mlp": matrix}}, "fig2": {"luma": 3.5, "chroma": 2.0}}
+    met = local_sweep.targets_met(readout)
+    assert all(met[f] for f in local_sweep.TARGETS) and met["Fig. 2 luma"] and not met["Fig. 2 chroma"]
+    matrix["polarity"]["z_g"] = 0.31  # read from z_g above its bar
+    assert not local_sweep.targets_met(readout)["polarity"]
