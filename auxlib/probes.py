@@ -8,8 +8,8 @@ or ridge regression), ``knn`` (15 nearest neighbours) and ``mlp`` (one hidden la
 stopping on a tenth of the fitting images), which finds a factor a code holds nonlinearly.
 
 Discrete factors are scored by accuracy, reported raw and rescaled so that 0 is the majority guess and 1 is
-perfect; continuous factors by R^2 (0 is the mean guess). The known-answer tests in ``tests/test_probes.py`` hold
-each probe to codes that carry a factor linearly, nonlinearly and not at all.
+perfect; continuous factors by R^2 (0 is the mean guess). :func:`known_answers` holds each probe to codes that
+carry a factor linearly, nonlinearly and not at all, beside many inactive units (tested, and shown in the book).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.feature_selection import VarianceThreshold
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -93,3 +94,38 @@ def probe_score(train_codes: np.ndarray, train_values: np.ndarray, test_codes: n
         return ProbeScore(r2, r2, 0.0)
     raw = float(np.mean(predicted == test_values))
     return ProbeScore((raw - chance) / (1 - chance), raw, chance)
+
+
+#: How :func:`toy_codes` holds its factor.
+TOY_KINDS = ("linearly", "nonlinearly", "not at all")
+
+
+def toy_codes(kind: str, n: int, seed: int = 0, inactive: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (n, d) and a factor y (n,) of 5 classes, the codes holding y ``linearly`` (a noisy one-hot, d = 5),
+    ``nonlinearly`` (the radius of a point at a random angle, d = 2: rings no line separates) or ``not at all``
+    (5 standard normals), followed by ``inactive`` units whose values barely vary (variance 1e-6), as a large
+    VAE latent leaves most of its dimensions. Raises ValueError for another kind."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 5, n)
+    if kind == "linearly":
+        held = np.eye(5)[y] * 2 + 0.3 * rng.normal(size=(n, 5))
+    elif kind == "nonlinearly":
+        angle = rng.uniform(0, 2 * np.pi, n)
+        radius = 1 + y + 0.1 * rng.normal(size=n)
+        held = np.stack([radius * np.cos(angle), radius * np.sin(angle)], 1)
+    elif kind == "not at all":
+        held = rng.normal(size=(n, 5))
+    else:
+        raise ValueError(f"kind must be one of {', '.join(TOY_KINDS)}, got {kind!r}.")
+    return np.c_[held, 1e-3 * rng.normal(size=(n, inactive))], y
+
+
+def known_answers(n_fit: int = 1500, n_held: int = 800, inactive: int = 60) -> pd.DataFrame:
+    """Every probe's chance-rescaled score on :func:`toy_codes` of every kind (rows: kinds, columns: probes).
+    The right answers: about 1 for ``linearly``, about 1 for the k-NN and MLP probes and well below for the
+    linear one for ``nonlinearly``, about 0 for ``not at all``."""
+    rows = {}
+    for kind in TOY_KINDS:
+        (a, ya), (b, yb) = toy_codes(kind, n_fit, 0, inactive), toy_codes(kind, n_held, 1, inactive)
+        rows[kind] = {p: probe_score(a, ya, b, yb, p).score for p in PROBES}
+    return pd.DataFrame(rows).T

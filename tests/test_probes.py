@@ -7,25 +7,8 @@ import pytest
 from auxlib import probes
 
 
-def codes_of(kind: str, n: int, seed: int, inactive: int = 60) -> tuple[np.ndarray, np.ndarray]:
-    """A factor y with 5 classes and codes that hold it ``linearly`` (a noisy one-hot), ``nonlinearly`` (the
-    radius of a point at a random angle: rings no line separates) or ``not at all``, plus ``inactive``
-    dimensions whose values barely vary (variance 1e-6)."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 5, n)
-    if kind == "linearly":
-        held = np.eye(5)[y] * 2 + 0.3 * rng.normal(size=(n, 5))
-    elif kind == "nonlinearly":
-        angle = rng.uniform(0, 2 * np.pi, n)
-        radius = 1 + y + 0.1 * rng.normal(size=n)
-        held = np.stack([radius * np.cos(angle), radius * np.sin(angle)], 1)
-    else:
-        held = rng.normal(size=(n, 5))
-    return np.c_[held, 1e-3 * rng.normal(size=(n, inactive))], y
-
-
 def read(kind: str, probe: str) -> probes.ProbeScore:
-    (a, ya), (b, yb) = codes_of(kind, 1500, 0), codes_of(kind, 800, 1)
+    (a, ya), (b, yb) = probes.toy_codes(kind, 1500, 0), probes.toy_codes(kind, 800, 1)
     return probes.probe_score(a, ya, b, yb, probe)
 
 
@@ -48,12 +31,21 @@ def test_no_probe_reads_a_factor_the_codes_do_not_hold(probe):
 
 
 def test_inactive_dimensions_are_left_out_not_blown_up():
-    a, y = codes_of("nonlinearly", 1500, 0, inactive=200)
+    a, y = probes.toy_codes("nonlinearly", 1500, 0, inactive=200)
     assert probes.active_units(a).tolist() == [True, True] + [False] * 200
-    b, yb = codes_of("nonlinearly", 800, 1, inactive=200)
+    b, yb = probes.toy_codes("nonlinearly", 800, 1, inactive=200)
     assert probes.probe_score(a, y, b, yb, "knn").score > 0.85
     assert probes.probe_score(a[:, 2:], y, b[:, 2:], yb, "knn") == probes.ProbeScore(0.0, *[
         np.mean(yb == np.bincount(y).argmax())] * 2)  # no active unit: nothing to find
+
+
+def test_known_answers_table_holds_the_right_answers():
+    table = probes.known_answers()
+    assert list(table.index) == list(probes.TOY_KINDS) and list(table.columns) == list(probes.PROBES)
+    assert (table.loc["linearly"] > 0.9).all() and (table.loc["not at all"].abs() < 0.1).all()
+    assert table.loc["nonlinearly", "mlp"] > 0.8 > 0.4 > table.loc["nonlinearly", "linear"]
+    with pytest.raises(ValueError, match="kind must be one of"):
+        probes.toy_codes("sideways", 10)
 
 
 @pytest.mark.parametrize("probe", probes.PROBES)
