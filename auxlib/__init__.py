@@ -9,9 +9,11 @@ Modules, in pipeline order:
 - training: ``train`` (the loop), ``store`` (the run cache, checkpoints, records), ``devices`` (device, torchrun,
   bf16), ``monitor`` (scores taken during training);
 - analysis: ``latents`` (encoding, decoding and swapping the latent parts of a trained model), ``judge`` (the
-  classifier that reads decodes), ``metrics`` (accuracy and clustering scores), ``placement`` (probes of true
-  factors from each latent part, MIG);
-- sweeps: ``ablation`` (Experiment 2's settings, one change at a time), ``decode_sweep`` (Experiment 1.2's sweep);
+  classifier that reads decodes), ``metrics`` (accuracy, clustering scores, colour spreads), ``probes`` (probes
+  of a factor from a code, with known answers), ``placement`` (probes of true factors from each latent part, by
+  factor and by group, MIG);
+- sweeps: ``ablation`` (Experiment 2's settings, one change at a time), ``decode_sweep`` (Experiment 1.2's sweep),
+  ``local_sweep`` (what puts local information in z_l);
 - the book: ``claims`` (the bars the book's verdicts are held to), ``verdicts`` (the sentences built from the
   numbers), ``plots``, ``results`` (each chapter's numbers as JSON), ``paper`` (the paper's numbers and ours
   beside them), ``tables`` (shared tables and sentences), ``book`` (the table of contents, the book's
@@ -19,14 +21,14 @@ Modules, in pipeline order:
 """
 
 from . import (ablation, book, checks, claims, config, data, decode_sweep, devices, factors, judge, latents,
-               likelihoods, metrics, models, monitor, paper, placement, plots, profiles, results, store, tables, train,
-               transforms, verdicts)
+               likelihoods, local_sweep, metrics, models, monitor, paper, placement, plots, probes, profiles, results,
+               store, tables, train, transforms, verdicts)
 from .config import AuxVAEConfig, RunConfig, TrainConfig
 from .profiles import experiment, settings
 from .models import AuxVAE
 
 __version__ = "0.1.0"
 __all__ = ["ablation", "book", "checks", "claims", "config", "data", "decode_sweep", "devices", "factors", "judge",
-           "latents", "likelihoods", "metrics", "models", "monitor", "paper", "placement", "plots", "profiles",
+           "latents", "likelihoods", "local_sweep", "metrics", "models", "monitor", "paper", "placement", "plots", "probes", "profiles",
            "results", "store", "tables", "train", "transforms", "verdicts", "AuxVAEConfig", "RunConfig", "TrainConfig",
            "experiment", "settings", "AuxVAE"]

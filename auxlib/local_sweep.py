@@ -24,7 +24,7 @@ from torch import nn
 from . import latents, metrics, placement
 from .config import RunConfig
 from .data import ImageSet
-from .decode_sweep import DECODES, scores_at
+from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
 from .profiles import experiment
 from .store import Record
 
@@ -63,15 +63,17 @@ def changes() -> dict[str, dict[str, Any]]:
     return {**PAPER_METHOD, **BEYOND}
 
 
-def runs(profile: str, dataset: str, seed: int = 0, names: list[str] | None = None) -> dict[str, RunConfig]:
-    """The run config of every setting of :func:`changes` (or of ``names``), by name: Experiment 1's AuxVAE at
-    ``profile`` with the setting's overrides, scored during training by the profile's classifier."""
+def runs(profile: str, dataset: str, seed: int = 0, setting_names: list[str] | None = None
+         ) -> dict[str, RunConfig]:
+    """The run config of every setting of :func:`changes` (or of ``setting_names``), by name: Experiment 1's
+    AuxVAE at ``profile`` with the setting's overrides, scored during training by the profile's classifier.
+    Raises ValueError for a name that is not a setting of the study."""
     settings = changes()
-    unknown = sorted(set(names or []) - set(settings))
+    unknown = sorted(set(setting_names or []) - set(settings))
     if unknown:
-        raise ValueError(f"names must be settings of the study ({', '.join(settings)}), got {unknown}.")
+        raise ValueError(f"setting_names must be settings of the study ({', '.join(settings)}), got {unknown}.")
     return {name: experiment("exp1", profile, dataset=dataset, seed=seed, **settings[name])
-            for name in (names or settings)}
+            for name in (setting_names or settings)}
 
 
 def fig2_ratios(model: nn.Module, grids: int = 5, n: int = 100, seed: int = 0) -> dict[str, float]:
@@ -89,15 +91,15 @@ def fig2_ratios(model: nn.Module, grids: int = 5, n: int = 100, seed: int = 0) -
             for view in ("luma", "chroma")}
 
 
-def readout(model: nn.Module, record: Record, fit: ImageSet, held: ImageSet, seed: int = 0
+def readout(model: nn.Module, record: Record, fit: ImageSet, held: ImageSet, seed: int = 0, grids: int = 5
             ) -> dict[str, Any]:
     """Everything the study reads from one trained run, on train images only (``fit`` and ``held`` are disjoint
     sets of train images): the MLP probe's :func:`auxlib.placement.measure` result (``"probes"``), its group
-    scores (``"groups"``), :func:`fig2_ratios` (``"fig2"``) and the decode scores at the end of training
+    scores (``"groups"``), :func:`fig2_ratios` over ``grids`` pairs (``"fig2"``) and the decode scores at the end of training
     (``"decodes"``)."""
     measured = placement.measure(model, fit, held, probes=["mlp"], seed=seed)
     return {"probes": measured, "groups": placement.group_scores(measured["matrix"]["mlp"]),
-            "fig2": fig2_ratios(model, seed=seed), "decodes": {d: scores_at(record)[d] for d in DECODES}}
+            "fig2": fig2_ratios(model, grids, seed=seed), "decodes": {d: scores_at(record)[d] for d in DECODES}}
 
 
 def table(readouts: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -124,3 +126,18 @@ def targets_met(readout_: dict[str, Any]) -> dict[str, bool]:
         met[factor] = matrix[factor][bar["part"]] >= bar["own"] and matrix[factor][other] <= bar["other"]
     met.update({f"Fig. 2 {view}": ratio >= FIG2_RATIO for view, ratio in readout_["fig2"].items()})
     return met
+
+
+def met_table(readouts: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """One row per setting, one boolean column per target of :func:`targets_met`."""
+    return pd.DataFrame({name: targets_met(r) for name, r in readouts.items()}).T.astype(bool)
+
+
+def best(readouts: dict[str, dict[str, Any]]) -> str:
+    """The setting that meets the most targets (:func:`targets_met`) among those that keep Experiment 1.2's
+    split ((iii) at most :data:`auxlib.decode_sweep.MAX_Z_G_RESAMPLED`), ties going to the higher colour group
+    score. Raises ValueError when no setting keeps the split."""
+    kept = {name: r for name, r in readouts.items() if r["decodes"][DECODES[2]] <= MAX_Z_G_RESAMPLED}
+    if not kept:
+        raise ValueError(f"readouts must hold a setting whose (iii) is at most {MAX_Z_G_RESAMPLED:.0%}, got none.")
+    return max(kept, key=lambda n: (sum(targets_met(kept[n]).values()), kept[n]["groups"]["colour"]))

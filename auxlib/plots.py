@@ -236,12 +236,13 @@ def placement_heatmaps(matrices: dict[str, dict[str, dict[str, float]]], groups:
 
 
 def score_grid(table: pd.DataFrame, label: str, marks: dict[str, tuple] | None = None, fmt: str = ".2f",
-               ax: plt.Axes | None = None) -> plt.Axes:
+               ax: plt.Axes | None = None, signed: bool = False) -> plt.Axes:
     """A sweep's scores as an annotated heatmap (rows and columns: the table's index and columns), with named
-    cells outlined, e.g. ``marks={"best": (4, 1.0)}``."""
+    cells outlined, e.g. ``marks={"best": (4, 1.0)}``. ``signed`` scores (in [-1, 1], 0 meaning neither way)
+    get a diverging palette centred on 0."""
     ax = ax or plt.figure(figsize=(1.1 * table.shape[1] + 2, 0.6 * table.shape[0] + 1.2)).gca()
-    sns.heatmap(table, ax=ax, annot=True, fmt=fmt, cmap="viridis", cbar_kws={"label": label},
-                annot_kws={"size": 8})
+    colours = dict(cmap="vlag_r", center=0, vmin=-1, vmax=1) if signed else dict(cmap="viridis")
+    sns.heatmap(table, ax=ax, annot=True, fmt=fmt, cbar_kws={"label": label}, annot_kws={"size": 8}, **colours)
     for i, (name, (row, column)) in enumerate((marks or {}).items()):
         y, x = list(table.index).index(row), list(table.columns).index(column)
         ax.add_patch(plt.Rectangle((x + 0.04 * (i + 1), y + 0.04 * (i + 1)), 1 - 0.08 * (i + 1),
@@ -296,4 +297,17 @@ def score_curves(curves: dict[str, Sequence[dict[str, float]]], key: str = "acc"
     ax.set_xlabel("training images seen")
     ax.set_ylabel(ylabel or key)
     ax.grid(alpha=0.3, which="both")
+    return ax
+
+
+def ratio_bars(ratios: pd.DataFrame, target: float, ax: plt.Axes | None = None) -> plt.Axes:
+    """Ratios per row (one horizontal bar per column of ``ratios``, grouped by row) on a log axis, with 1 (no
+    difference) and ``target`` marked: the local chapter's Fig. 2 ratios per setting."""
+    ax = ax or plt.figure(figsize=(6, 0.35 * len(ratios) + 1.2)).gca()
+    ratios.iloc[::-1].plot.barh(ax=ax, width=0.8, logx=True, color=["0.55", "C1"])
+    ax.axvline(1, color="0.4", lw=1)
+    ax.axvline(target, color="C3", ls="--", lw=1, label=f"target ({target:g}x)")
+    ax.set_xlabel("drawing $z_l$ again moves it ... times as much as drawing $z_g$ again")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
     return ax

@@ -108,6 +108,18 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     # curve_steps: the longer budget of the learning curves of the chosen and the authors' settings
     "exp2_gap": {"quick": {"workers": 2, "curve_steps": 40}, "standard": {"workers": 2, "curve_steps": 50_000},
                  "paper": {"workers": 1, "curve_steps": 3_000_000}},
+    # the study of where local information goes: its settings (auxlib.local_sweep), the train images that fit
+    # and score the probes, and the pairs of Fig. 2 grids per model
+    "local": {
+        "quick": dict(setting_names=["standard", "FiLM decoder"], fit_images=300, held_images=200, grids=2),
+        "standard": dict(setting_names=["standard", "β = 4", "β = 10", "β = 40 ([SPLIT]'s)", "β_g = 4", "β_g = 10",
+                                   "z = 32 + 32", "z = 64 + 64", "10,000 steps", "FiLM decoder", "z_g sees luma",
+                                   "z_g sees luma, polarity removed"],
+                         fit_images=5000, held_images=2000, grids=5),
+        "paper": dict(setting_names=["standard", "β = 4", "β = 10", "β = 40 ([SPLIT]'s)", "β_g = 4", "β_g = 10",
+                                "FiLM decoder", "z_g sees luma", "z_g sees luma, polarity removed"],
+                      fit_images=20_000, held_images=5000, grids=5),
+    },
     "placement": {
         "quick": dict(patch_sizes=[1, 4], betas=[1.0, 4.0], extra_seeds=[1], z_g_sizes=[64, 192],
                       probe_images=300, workers=2),
@@ -174,6 +186,10 @@ def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str
             positive_int(name, value)
         elif is_number(default):
             require(is_number(value) and value >= 0, name, "a number >= 0", value)
+        elif isinstance(default, list) and default and all(isinstance(v, str) for v in default):
+            require(isinstance(value, (list, tuple)) and len(value) > 0 and all(isinstance(v, str) for v in value),
+                     name, "a non-empty list of names", value)
+            value = list(value)
         elif isinstance(default, list):
             integers = all(is_int(v) for v in default)
             kind = "integers" if integers else "numbers"

@@ -510,3 +510,57 @@ def placement_split(scores: pd.Series, seed_spread: float, total: int) -> str:
             + ("Within that noise the placement does not follow the sizes." if not claims.settled(span, seed_spread)
                else f"That is more than seed noise: the split matters, and $S$ is highest with $z_g$ = "
                f"{scores.idxmax()}."))
+
+
+# The local-placement chapter.
+def probe_known_answers(table: pd.DataFrame) -> str:
+    """The local chapter, the probes' check: what each probe reads from codes that hold a factor linearly,
+    nonlinearly and not at all (:func:`auxlib.probes.known_answers`), and which probes pass all three."""
+    right = {p: table.loc["linearly", p] >= claims.PROBE_FINDS and abs(table.loc["not at all", p]) <= claims.PROBE_NOISE
+             and table.loc["nonlinearly", p] >= claims.PROBE_FINDS for p in table.columns}
+    passed = [p for p, ok in right.items() if ok]
+    text = (f"Every probe reads the factor held linearly at {table.loc['linearly'].min():.2f} or more, and the one "
+            f"not held at all at {table.loc['not at all'].abs().max():.2f} or less in size. Of the rings, "
+            + ", ".join(f"the {p} probe reads {table.loc['nonlinearly', p]:.2f}" for p in table.columns) + ". ")
+    if not passed:
+        return text + "No probe passes all three: the probe scores below cannot carry a conclusion."
+    return text + (f"Only the {' and '.join(passed)} {'probe finds' if len(passed) == 1 else 'probes find'} a factor "
+                   "in whatever shape a code holds it, beside inactive units; the readings below use the MLP probe."
+                   if "mlp" in passed else "The MLP probe, which the readings below use, fails one of them: "
+                   "they understate or overstate what the codes hold.")
+
+
+def probe_vs_classifier(probe_raw: float, decodes: dict[str, float]) -> str:
+    """The local chapter, the probes against the decode classifier on the standard AuxVAE: the MLP probe's raw
+    accuracy for the digit from z_g against the classifier's reading of decodes that keep only z_g ((ii))."""
+    kept = decodes[DECODES[1]]
+    gap = 100 * (probe_raw - kept)
+    text = (f"From $z_g$ alone the MLP probe names the digit of {probe_raw:.1%} of held-out train images; the "
+            f"classifier names it in {kept:.1%} of the decodes that keep only $z_g$ (Experiment 1.2's (ii), train "
+            f"images) and {decodes[DECODES[0]]:.1%} of the reconstructions. ")
+    if gap >= -claims.PROBE_CLASSIFIER_POINTS:
+        return text + "The two instruments agree: the probe finds what the decodes show."
+    return text + (f"The probe misses {-gap:.1f} points of what the classifier reads, so the probe scores below "
+                   "understate what $z_g$ holds.")
+
+
+def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str) -> str:
+    """The local chapter, the study: which settings meet every target (:func:`auxlib.local_sweep.met_table`),
+    the targets no setting meets, and the setting chosen by :func:`auxlib.local_sweep.best`, with its colour
+    score and Fig. 2 ratios beside the standard setting's."""
+    full = [name for name, row in met.iterrows() if row.all()]
+    text = f"Of the {len(met)} settings, " + (f"{', '.join(full)} meet every target. " if full else
+                                              "none meets every target. ")
+    never = [t for t, c in met.sum(axis=0).items() if c == 0]
+    if never:
+        text += f"No setting meets the target of {', '.join(never)}. "
+    row = met.loc[chosen]
+    listed = (f"meets {', '.join(row.index[row.values])}" if row.sum() <= len(row) / 2 else
+              f"misses {', '.join(row.index[~row.values]) or 'none'}")
+    return text + (
+        f"The rule (most targets met among the settings that keep (iii) at most 15%, ties to the higher colour "
+        f"score) chooses **{chosen}**, which {listed} ({int(row.sum())} of {len(row)} targets); its colour group "
+        f"score is {table.loc[chosen, 'S colour']:.2f} against {table.loc['standard', 'S colour']:.2f} for the "
+        f"standard setting, and drawing $z_l$ again moves luma {table.loc[chosen, 'z_l/z_g luma']:.1f} and chroma "
+        f"{table.loc[chosen, 'z_l/z_g chroma']:.1f} times as much as drawing $z_g$ again (standard: "
+        f"{table.loc['standard', 'z_l/z_g luma']:.1f} and {table.loc['standard', 'z_l/z_g chroma']:.1f}).")

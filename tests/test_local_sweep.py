@@ -11,8 +11,8 @@ def test_each_setting_changes_one_thing_from_the_standard_auxvae_and_names_a_run
     assert len({c.key() for c in runs.values()}) == len(runs) == len(local_sweep.changes())
     assert runs["β_g = 4"].model.kl_weights == (4.0, 1.0) and runs["z = 32 + 32"].model.z_l == 32
     assert all(c.judge is not None for c in runs.values())  # every run is scored by the classifier
-    with pytest.raises(ValueError, match="names must be settings of the study"):
-        local_sweep.runs("standard", "synth-svhn", names=["β = 3"])
+    with pytest.raises(ValueError, match="setting_names must be settings of the study"):
+        local_sweep.runs("standard", "synth-svhn", setting_names=["β = 3"])
 
 
 class ColourFromZl(torch.nn.Module):
@@ -45,3 +45,21 @@ def test_targets_met_reads_both_parts_of_each_factor():
     assert all(met[f] for f in local_sweep.TARGETS) and met["Fig. 2 luma"] and not met["Fig. 2 chroma"]
     matrix["polarity"]["z_g"] = 0.31  # read from z_g above its bar
     assert not local_sweep.targets_met(readout)["polarity"]
+
+
+def fake_readout(colour_from_l: float, iii: float, ratios=(1.0, 1.0), colour_group: float = 0.0):
+    matrix = {f: {"z_g": 0.9 - colour_from_l, "z_l": colour_from_l} for f in local_sweep.TARGETS}
+    matrix["label"] = {"z_g": 0.9, "z_l": 0.05}
+    return {"probes": {"matrix": {"mlp": matrix}}, "fig2": dict(zip(("luma", "chroma"), ratios)),
+            "groups": {"colour": colour_group}, "decodes": {"reconstruction": 0.9, "z_l resampled": 0.88,
+                                                            "z_g resampled": iii}}
+
+
+def test_best_counts_targets_among_settings_that_keep_the_split_and_breaks_ties_by_colour():
+    readouts = {"standard": fake_readout(0.2, 0.10), "lost split": fake_readout(0.9, 0.40, (5, 5)),
+                "colour": fake_readout(0.85, 0.12, (2, 2), 0.3), "same, less colour": fake_readout(0.85, 0.1, (2, 2))}
+    assert local_sweep.best(readouts) == "colour"
+    met = local_sweep.met_table(readouts)
+    assert met.loc["standard", "label"] and not met.loc["standard", "polarity"] and met.loc["colour"].sum() == 8
+    with pytest.raises(ValueError, match="at most 15%"):
+        local_sweep.best({"lost split": readouts["lost split"]})

@@ -199,3 +199,33 @@ def test_decode_curve_reads_the_scores_at_each_step_and_the_gain_of_the_second_h
     text = verdicts.decode_curve(Record(config, [], scores, 1.0, "cpu"), "wide", [250, 1000])
     assert "at 250 steps: 50.0%, 40.0%, 10.0%; 1,000 steps: 80.0%, 75.0%, 11.0%." in text
     assert text.endswith("(ii) moved by +15.0 points.")  # 0.60 at step 500 -> 0.75
+
+
+def test_probe_known_answers_names_the_probes_that_find_every_answer():
+    import pandas as pd
+    table = pd.DataFrame({"linear": [1.0, 0.0, 0.01], "knn": [1.0, 0.95, 0.0], "mlp": [0.99, 0.98, -0.02]},
+                         index=["linearly", "nonlinearly", "not at all"])
+    text = verdicts.probe_known_answers(table)
+    assert "Only the knn and mlp probes find" in text and "the linear probe reads 0.00" in text
+    table.loc["not at all", "mlp"] = 0.3
+    assert "The MLP probe, which the readings below use, fails" in verdicts.probe_known_answers(table)
+    table.loc["nonlinearly", "knn"] = 0.2
+    assert "cannot carry a conclusion" in verdicts.probe_known_answers(table)
+
+
+def test_probe_vs_classifier_says_agree_only_within_the_tolerance():
+    decodes = {"reconstruction": 0.90, "z_l resampled": 0.88, "z_g resampled": 0.10}
+    assert "agree" in verdicts.probe_vs_classifier(0.86, decodes)
+    assert "misses 28.0 points" in verdicts.probe_vs_classifier(0.60, decodes)
+
+
+def test_local_sweep_sentence_names_full_settings_unmet_targets_and_the_choice():
+    import pandas as pd
+    met = pd.DataFrame({"label": [True, True], "polarity": [False, True], "Fig. 2 luma": [False, False]},
+                       index=["standard", "FiLM decoder"])
+    table = pd.DataFrame({"S colour": [-0.2, 0.4], "z_l/z_g luma": [1.6, 4.0], "z_l/z_g chroma": [1.0, 2.5]},
+                         index=["standard", "FiLM decoder"])
+    text = verdicts.local_sweep(met, table, "FiLM decoder")
+    assert text.startswith("Of the 2 settings, none meets every target. No setting meets the target of Fig. 2 luma.")
+    assert "chooses **FiLM decoder**, which misses Fig. 2 luma (2 of 3 targets)" in text
+    assert "moves luma 4.0 and chroma 2.5 times" in text and "(standard: 1.6 and 1.0)" in text
