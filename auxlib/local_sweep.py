@@ -14,6 +14,7 @@ beyond the paper change the model itself. Every reading is taken on train images
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from . import latents, metrics, placement
+from . import latents, metrics, placement, probes
 from .config import RunConfig
-from .data import ImageSet
+from .data import ImageSet, to_tensor
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
 from .profiles import experiment
 from .store import Record
@@ -89,6 +90,22 @@ def fig2_ratios(model: nn.Module, grids: int = 5, n: int = 100, seed: int = 0) -
                 spread[view, drawn].append(metrics.colour_spread(grid, view))
     return {view: float(np.mean(spread[view, "l"]) / max(np.mean(spread[view, "g"]), 1e-12))
             for view in ("luma", "chroma")}
+
+
+def probe_curve(model: nn.Module, fit: ImageSet, held: ImageSet, sizes: Sequence[int], factor: str = "label",
+                part: str = "z_g", seed: int = 0) -> pd.Series:
+    """The MLP probe's raw accuracy for ``factor`` from ``part`` on the codes of ``held``, fitted on the first n
+    images of ``fit`` for each n of ``sizes`` (at most ``len(fit)``): how much a probe's reading rests on the
+    number of images it is fitted on. Indexed by n."""
+    if not sizes or any(not isinstance(n, int) or not 0 < n <= len(fit) for n in sizes):
+        raise ValueError(f"sizes must be positive integers up to {len(fit)}, the images of fit, got {list(sizes)}.")
+    rng = torch.Generator().manual_seed(seed)
+    both = {name: latents.codes(model, to_tensor(d.images), "both", rng) for name, d in (("fit", fit), ("held", held))}
+    z_g = model.config.z_g
+    codes = {name: c[:, :z_g] if part == "z_g" else c[:, z_g:] for name, c in both.items()}
+    values = placement.factor_table(fit)[factor], placement.factor_table(held)[factor]
+    return pd.Series({n: probes.probe_score(codes["fit"][:n], values[0][:n], codes["held"], values[1], "mlp", seed).raw
+                      for n in sizes}, name=f"{factor} from {part}")
 
 
 def readout(model: nn.Module, record: Record, fit: ImageSet, held: ImageSet, seed: int = 0, grids: int = 5

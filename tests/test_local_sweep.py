@@ -63,3 +63,16 @@ def test_best_counts_targets_among_settings_that_keep_the_split_and_breaks_ties_
     assert met.loc["standard", "label"] and not met.loc["standard", "polarity"] and met.loc["colour"].sum() == 8
     with pytest.raises(ValueError, match="at most 15%"):
         local_sweep.best({"lost split": readouts["lost split"]})
+
+
+def test_probe_curve_reads_one_factor_by_the_number_of_fitting_images():
+    from auxlib import synth_svhn
+    from auxlib.data import ImageSet
+    images, labels, factors = synth_svhn.generate(160, 3)
+    fit = ImageSet(images[:120], labels[:120], {k: v[:120] for k, v in factors.items()})
+    held = ImageSet(images[120:], labels[120:], {k: v[120:] for k, v in factors.items()})
+    model = models.build(AuxVAEConfig(z_g=8, z_l=8, widths=(8, 16))).eval()
+    curve = local_sweep.probe_curve(model, fit, held, [60, 120], "polarity", "z_l")
+    assert list(curve.index) == [60, 120] and curve.between(0, 1).all() and curve.name == "polarity from z_l"
+    with pytest.raises(ValueError, match="sizes must be positive integers up to 120"):
+        local_sweep.probe_curve(model, fit, held, [500])

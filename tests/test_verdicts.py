@@ -213,10 +213,17 @@ def test_probe_known_answers_names_the_probes_that_find_every_answer():
     assert "cannot carry a conclusion" in verdicts.probe_known_answers(table)
 
 
-def test_probe_vs_classifier_says_agree_only_within_the_tolerance():
+def test_probe_vs_classifier_says_agree_only_within_the_tolerance_and_names_understated_readings():
+    import pandas as pd
     decodes = {"reconstruction": 0.90, "z_l resampled": 0.88, "z_g resampled": 0.10}
-    assert "agree" in verdicts.probe_vs_classifier(0.86, decodes)
-    assert "misses 28.0 points" in verdicts.probe_vs_classifier(0.60, decodes)
+    curve = pd.Series({5000: 0.78, 20000: 0.87})
+    text = verdicts.probe_vs_classifier(curve, decodes, 5000)
+    assert "78.0% of held-out train images when fitted on 5,000 images, 87.0%" in text
+    assert "Fitted on 20,000 images the probe finds what the decodes show" in text
+    assert "understates the digit by 10.0 points: they are lower bounds" in text
+    assert "lower bounds" not in verdicts.probe_vs_classifier(curve, decodes, 20000)
+    assert "Even fitted on 20,000 images the probe misses 28.0 points" in verdicts.probe_vs_classifier(
+        pd.Series({20000: 0.60}), decodes, 20000)
 
 
 def test_local_sweep_sentence_names_full_settings_unmet_targets_and_the_choice():
