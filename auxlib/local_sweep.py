@@ -41,11 +41,12 @@ PAPER_METHOD: dict[str, dict[str, Any]] = {
     "z = 64 + 64": dict(z_g=64, z_l=64),
     "10,000 steps": dict(steps=10_000),
 }
-#: Settings beyond the paper: the model changes, each from the standard profile's AuxVAE.
+#: Settings beyond the paper: the model changes, each from the standard profile's AuxVAE, then combined.
 BEYOND: dict[str, dict[str, Any]] = {
     "FiLM decoder": dict(decoder="film"),
     "z_g sees luma": dict(global_input="luma"),
     "z_g sees luma, polarity removed": dict(global_input="luma-aligned"),
+    "FiLM decoder + z_g sees luma, polarity removed": dict(decoder="film", global_input="luma-aligned"),
 }
 #: The factors the targets name, with the part each belongs to and the bars: read from its own part at or above
 #: ``own``, from the other at or below ``other`` (chance-rescaled MLP probe scores).
