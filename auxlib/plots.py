@@ -307,7 +307,7 @@ def ratio_bars(ratios: pd.DataFrame, target: float, ax: plt.Axes | None = None) 
     ratios.iloc[::-1].plot.barh(ax=ax, width=0.8, logx=True, color=["0.55", "C1"])
     ax.axvline(1, color="0.4", lw=1)
     ax.axvline(target, color="C3", ls="--", lw=1, label=f"target ({target:g}x)")
-    ax.set_xlabel("drawing $z_l$ again moves it ... times as much as drawing $z_g$ again")
+    ax.set_xlabel("spread of the mean colour when $z_l$ is drawn again ÷ when $z_g$ is drawn again")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     return ax

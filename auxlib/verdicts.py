@@ -536,8 +536,8 @@ def probe_vs_classifier(curve: pd.Series, decodes: dict[str, float], used: int) 
     :func:`auxlib.local_sweep.probe_curve`), against the classifier's reading of decodes that keep only z_g
     ((ii)); ``used`` is the number the chapter's readings fit the probes on."""
     kept = decodes[DECODES[1]]
-    text = ("From $z_g$ alone the MLP probe names the digit of "
-            + ", ".join(f"{v:.1%} of held-out train images when fitted on {n:,} images" for n, v in curve.items())
+    text = ("From $z_g$ alone the MLP probe names the digit of held-out train images at "
+            + ", ".join(f"{v:.1%} when fitted on {n:,} images" for n, v in curve.items())
             + f"; the classifier names it in {kept:.1%} of the decodes that keep only $z_g$ (Experiment 1.2's (ii), "
             f"train images) and {decodes[DECODES[0]]:.1%} of the reconstructions. ")
     most = curve.index.max()

@@ -149,6 +149,26 @@ def test_score_grid_annotates_every_cell_and_outlines_the_marked_ones():
     plt.close("all")
 
 
+def test_signed_score_grid_centres_its_palette_on_zero():
+    import pandas as pd
+
+    table = pd.DataFrame([[-0.2, 0.6]], index=["standard"], columns=["identity", "colour"])
+    mesh = plots.score_grid(table, "S", signed=True).collections[0]
+    assert mesh.norm.vmin == -1 and mesh.norm.vmax == 1 and mesh.norm(0.0) == pytest.approx(0.5)
+    plt.close("all")
+
+
+def test_ratio_bars_draw_one_bar_per_cell_top_row_first_with_the_target_marked():
+    import pandas as pd
+
+    ratios = pd.DataFrame({"luma": [2.0, 20.0], "chroma": [1.0, 15.0]}, index=["standard", "FiLM"])
+    ax = plots.ratio_bars(ratios, 3.0)
+    assert ax.get_xscale() == "log" and len(ax.patches) == 4
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["FiLM", "standard"]  # drawn bottom-up
+    assert 3.0 in [line.get_xdata()[0] for line in ax.get_lines()]
+    plt.close("all")
+
+
 def test_score_curves_tick_every_decade_only_over_wide_spans():
     rows = [{"images": 10.0 ** e, "acc": 0.1 * e} for e in (3, 4)]
     narrow = plots.score_curves({"run": rows})

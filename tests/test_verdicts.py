@@ -218,7 +218,7 @@ def test_probe_vs_classifier_says_agree_only_within_the_tolerance_and_names_unde
     decodes = {"reconstruction": 0.90, "z_l resampled": 0.88, "z_g resampled": 0.10}
     curve = pd.Series({5000: 0.78, 20000: 0.87})
     text = verdicts.probe_vs_classifier(curve, decodes, 5000)
-    assert "78.0% of held-out train images when fitted on 5,000 images, 87.0%" in text
+    assert "train images at 78.0% when fitted on 5,000 images, 87.0% when fitted on 20,000" in text
     assert "Fitted on 20,000 images the probe finds what the decodes show" in text
     assert "understates the digit by 10.0 points: they are lower bounds" in text
     assert "lower bounds" not in verdicts.probe_vs_classifier(curve, decodes, 20000)
