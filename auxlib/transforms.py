@@ -42,15 +42,20 @@ def patch_shuffle(x: torch.Tensor, n: int, generator: torch.Generator | None = N
 _LUMA = (0.299, 0.587, 0.114)
 
 
+def _luma(x: torch.Tensor) -> torch.Tensor:
+    """The luma (B, 1, H, W), as float, of an RGB batch (B, 3, H, W); raises ValueError for any other shape."""
+    if x.dim() != 4 or x.shape[1] != 3:
+        raise ValueError(f"x must be a batch of RGB images of shape (B, 3, H, W), got shape {tuple(x.shape)}.")
+    weights = torch.tensor(_LUMA, device=x.device, dtype=torch.float32).view(1, 3, 1, 1)
+    return (x.float() * weights).sum(dim=1, keepdim=True)
+
+
 def grayscale(x: torch.Tensor) -> torch.Tensor:
     """Replace each pixel by its luminance, kept as 3 equal channels so shapes do not change.
 
     Accepts float images or uint8 (rounded back to uint8).
     """
-    if x.dim() != 4 or x.shape[1] != 3:
-        raise ValueError(f"x must be a batch of RGB images of shape (B, 3, H, W), got shape {tuple(x.shape)}.")
-    weights = torch.tensor(_LUMA, device=x.device, dtype=torch.float32).view(1, 3, 1, 1)
-    luma = (x.float() * weights).sum(dim=1, keepdim=True)
+    luma = _luma(x)
     if x.dtype == torch.uint8:
         luma = luma.round().clamp(0, 255).to(torch.uint8)
     else:
@@ -70,10 +75,7 @@ def standardised_luma(x: torch.Tensor, aligned: bool = False) -> torch.Tensor:
     Returns:
         float ``(B, 1, H, W)``, zero mean and unit deviation per image (a flat image gives zeros).
     """
-    if x.dim() != 4 or x.shape[1] != 3:
-        raise ValueError(f"x must be a batch of RGB images of shape (B, 3, H, W), got shape {tuple(x.shape)}.")
-    weights = torch.tensor(_LUMA, device=x.device, dtype=torch.float32).view(1, 3, 1, 1)
-    luma = (x.float() * weights).sum(dim=1, keepdim=True)
+    luma = _luma(x)
     centred = luma - luma.mean(dim=(2, 3), keepdim=True)
     std = centred.pow(2).mean(dim=(2, 3), keepdim=True).sqrt()
     standard = centred / std.clamp_min(1e-6 * (255 if x.dtype == torch.uint8 else 1))

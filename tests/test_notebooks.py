@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Parameters each chapter gets in the test, on top of profile="quick" and the book's own parameters.
 PARAMETERS: dict[str, dict] = {"book/method.ipynb": {}, "book/data.ipynb": {}, "book/exp1_1.ipynb": {},
                                "book/exp1_2.ipynb": {}, "book/exp2_1.ipynb": {}, "book/exp2_2.ipynb": {},
-                               "book/exp2_gap.ipynb": {}, "book/placement.ipynb": {},
+                               "book/exp2_gap.ipynb": {}, "book/placement.ipynb": {}, "book/local.ipynb": {},
                                # every test writes its results to its own folder: read the committed ones here
                                "book/results.ipynb": {"results_dir": str(ROOT / "book" / "results")},
                                "book/index.ipynb": {"results_dir": str(ROOT / "book" / "results")}}
@@ -184,7 +184,8 @@ def test_every_page_works_in_a_real_browser(book_copy, tmp_path):
 # One bad value per kind the issue names: unknown data set, impossible patch size, k < 2, negative beta,
 # non-positive steps, and a wrong type.
 BAD_PARAMETERS = [("dataset", "mnist"), ("patch_size", 3), ("k", 1), ("beta", -1.0), ("steps", 0),
-                  ("steps", "ten"), ("results_dir", "/nonexistent"), ("patch_sizes", "four"), ("workers", 0)]
+                  ("steps", "ten"), ("results_dir", "/nonexistent"), ("patch_sizes", "four"), ("workers", 0),
+                  ("setting_names", ["β = 3"]), ("fit_images", 0)]
 
 
 @pytest.mark.parametrize("notebook", toc_notebooks())
@@ -208,8 +209,10 @@ def test_bad_parameters_stop_the_first_cell_with_one_clear_error(book_copy, note
         assert info.value.source == "".join(cells[first]["source"]), f"{notebook}: {name} was caught too late"
 
 
-# Chapters that take a `dataset` and run on SVHN (the placement chapter needs the true factors of synth-svhn).
-SVHN_CHAPTERS = [nb for nb in toc_notebooks() if nb != "book/placement.ipynb"
+# Chapters that need the true factors of synth-svhn, which SVHN does not record.
+FACTOR_CHAPTERS = ("book/placement.ipynb", "book/local.ipynb")
+# Chapters that take a `dataset` and run on SVHN.
+SVHN_CHAPTERS = [nb for nb in toc_notebooks() if nb not in FACTOR_CHAPTERS
                  and "dataset" in papermill.inspect_notebook(ROOT / nb)]
 
 
