@@ -159,3 +159,12 @@ def best(readouts: dict[str, dict[str, Any]]) -> str:
     if not kept:
         raise ValueError(f"readouts must hold a setting whose (iii) is at most {MAX_Z_G_RESAMPLED:.0%}, got none.")
     return max(kept, key=lambda n: (sum(targets_met(kept[n]).values()), kept[n]["groups"]["colour"]))
+
+
+def target_table(table_: pd.DataFrame, met: pd.DataFrame) -> pd.DataFrame:
+    """The targets' factors as "score from z_g / score from z_l" per setting (rows of ``met``), marked ✓ where
+    the target is met, with the Fig. 2 ratios' marks: the study's verdict at a glance."""
+    cells = {f: [f"{table_.loc[n, f'{f} from z_g']:.2f} / {table_.loc[n, f'{f} from z_l']:.2f}"
+                 + (" ✓" if met.loc[n, f] else "") for n in met.index] for f in TARGETS}
+    cells.update({c: ["✓" if met.loc[n, c] else "" for n in met.index] for c in met.columns if c not in TARGETS})
+    return pd.DataFrame(cells, index=met.index)

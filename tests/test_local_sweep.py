@@ -63,6 +63,9 @@ def test_best_counts_targets_among_settings_that_keep_the_split_and_breaks_ties_
     assert met.loc["standard", "label"] and not met.loc["standard", "polarity"] and met.loc["colour"].sum() == 8
     with pytest.raises(ValueError, match="at most 15%"):
         local_sweep.best({"lost split": readouts["lost split"]})
+    shown = local_sweep.target_table(local_sweep.table(readouts), met)
+    assert shown.loc["colour", "polarity"] == "0.05 / 0.85 ✓" and shown.loc["standard", "polarity"] == "0.70 / 0.20"
+    assert shown.loc["lost split", "Fig. 2 luma"] == "✓" and shown.loc["standard", "Fig. 2 luma"] == ""
 
 
 def test_probe_curve_reads_one_factor_by_the_number_of_fitting_images():
