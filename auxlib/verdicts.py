@@ -571,4 +571,7 @@ def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str) -> str:
         f"score is {table.loc[chosen, 'S colour']:.2f} against {table.loc['standard', 'S colour']:.2f} for the "
         f"standard setting, and drawing $z_l$ again moves luma {table.loc[chosen, 'z_l/z_g luma']:.1f} and chroma "
         f"{table.loc[chosen, 'z_l/z_g chroma']:.1f} times as much as drawing $z_g$ again (standard: "
-        f"{table.loc['standard', 'z_l/z_g luma']:.1f} and {table.loc['standard', 'z_l/z_g chroma']:.1f}).")
+        f"{table.loc['standard', 'z_l/z_g luma']:.1f} and {table.loc['standard', 'z_l/z_g chroma']:.1f}). The "
+        "classifier reads its decodes (i)-(iii) at "
+        + " / ".join(f"{table.loc[chosen, d]:.1%}" for d in DECODES) + " against "
+        + " / ".join(f"{table.loc['standard', d]:.1%}" for d in DECODES) + " for the standard setting.")

@@ -230,9 +230,11 @@ def test_local_sweep_sentence_names_full_settings_unmet_targets_and_the_choice()
     import pandas as pd
     met = pd.DataFrame({"label": [True, True], "polarity": [False, True], "Fig. 2 luma": [False, False]},
                        index=["standard", "FiLM decoder"])
-    table = pd.DataFrame({"S colour": [-0.2, 0.4], "z_l/z_g luma": [1.6, 4.0], "z_l/z_g chroma": [1.0, 2.5]},
+    table = pd.DataFrame({"S colour": [-0.2, 0.4], "z_l/z_g luma": [1.6, 4.0], "z_l/z_g chroma": [1.0, 2.5],
+                          "reconstruction": [0.9, 0.8], "z_l resampled": [0.88, 0.7], "z_g resampled": [0.1, 0.11]},
                          index=["standard", "FiLM decoder"])
     text = verdicts.local_sweep(met, table, "FiLM decoder")
     assert text.startswith("Of the 2 settings, none meets every target. No setting meets the target of Fig. 2 luma.")
     assert "chooses **FiLM decoder**, which misses Fig. 2 luma (2 of 3 targets)" in text
     assert "moves luma 4.0 and chroma 2.5 times" in text and "(standard: 1.6 and 1.0)" in text
+    assert "(i)-(iii) at 80.0% / 70.0% / 11.0% against 90.0% / 88.0% / 10.0% for the standard" in text
