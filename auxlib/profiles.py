@@ -189,6 +189,7 @@ def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str
         elif is_number(default):
             require(is_number(value) and value >= 0, name, "a number >= 0", value)
         elif isinstance(default, list) and default and all(isinstance(v, str) for v in default):
+            value = [value] if isinstance(value, str) else value  # one name: a list of one
             require(isinstance(value, (list, tuple)) and len(value) > 0 and all(isinstance(v, str) for v in value),
                      name, "a non-empty list of names", value)
             value = list(value)
