@@ -58,6 +58,9 @@ TARGETS: dict[str, dict[str, Any]] = {
 }
 #: Drawing z_l again must move luma and chroma each at least this many times as much as drawing z_g again.
 FIG2_RATIO = 3.0
+#: The settings the book sets beside Experiment 1's standard one: what :func:`picks` chooses on train images
+#: over three seeds in the local chapter, which checks it.
+SHOWN: dict[str, str] = {"paper's method": "β_g = 4", "all": "z_g sees luma"}
 
 
 def changes() -> dict[str, dict[str, Any]]:
@@ -67,30 +70,43 @@ def changes() -> dict[str, dict[str, Any]]:
 
 def runs(profile: str, dataset: str, seed: int = 0, setting_names: list[str] | None = None
          ) -> dict[str, RunConfig]:
-    """The run config of every setting of :func:`changes` (or of ``setting_names``), by name: Experiment 1's
-    AuxVAE at ``profile`` with the setting's overrides, scored during training by the profile's classifier.
-    Raises ValueError for a name that is not a setting of the study."""
+    """The run config of every setting of :func:`changes` (or of ``setting_names``, after "standard", which every
+    setting is compared with), by name: Experiment 1's AuxVAE at ``profile`` with the setting's overrides, scored
+    during training by the profile's classifier. Raises ValueError for a name that is not a setting of the study."""
     settings = changes()
     unknown = sorted(set(setting_names or []) - set(settings))
     if unknown:
         raise ValueError(f"setting_names must be settings of the study ({', '.join(settings)}), got {unknown}.")
     return {name: experiment("exp1", profile, dataset=dataset, seed=seed, **settings[name])
-            for name in (setting_names or settings)}
+            for name in dict.fromkeys(["standard", *(settings if setting_names is None else setting_names)])}
+
+
+def fig2_grids(model: nn.Module, pairs: int, n: int = 100, generator: torch.Generator | None = None
+               ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """``pairs`` pairs of the paper's Fig. 2 grids (:func:`auxlib.latents.fixed_part_grid`): one prior draw of
+    z_g decoded with ``n`` draws of z_l, then one draw of z_l with ``n`` draws of z_g; each grid (n, C, H, W)."""
+    return [(latents.fixed_part_grid(model, "g", n, generator), latents.fixed_part_grid(model, "l", n, generator))
+            for _ in range(pairs)]
+
+
+def fig2_spreads(grids: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> pd.DataFrame:
+    """How much the images' mean colour varies inside Fig. 2 grids (:func:`fig2_grids`): the mean over pairs
+    of :func:`auxlib.metrics.colour_spread` (units of the full intensity range), one row per view of
+    :data:`auxlib.metrics.COLOUR_VIEWS`, columns "z_l drawn" and "z_g drawn", and "z_l / z_g" their ratio."""
+    spread = pd.DataFrame({view: {f"z_{drawn} drawn": np.mean([metrics.colour_spread(pair[i].numpy(), view)
+                                                               for pair in grids])
+                                  for i, drawn in enumerate("lg")}
+                           for view in metrics.COLOUR_VIEWS}).T
+    spread["z_l / z_g"] = spread["z_l drawn"] / spread["z_g drawn"].clip(lower=1e-12)
+    return spread
 
 
 def fig2_ratios(model: nn.Module, grids: int = 5, n: int = 100, seed: int = 0) -> dict[str, float]:
     """How many times as much drawing z_l again moves the images' mean colour as drawing z_g again, in luma
-    and in chroma (:func:`auxlib.metrics.colour_spread`), over ``grids`` pairs of the paper's Fig. 2 grids
-    (:func:`auxlib.latents.fixed_part_grid`, ``n`` draws each): ``{"luma": ratio, "chroma": ratio}``."""
-    rng = torch.Generator().manual_seed(seed)
-    spread = {(view, drawn): [] for view in ("luma", "chroma") for drawn in "lg"}
-    for _ in range(grids):
-        for fixed, drawn in (("g", "l"), ("l", "g")):
-            grid = latents.fixed_part_grid(model, fixed, n, rng).numpy()
-            for view in ("luma", "chroma"):
-                spread[view, drawn].append(metrics.colour_spread(grid, view))
-    return {view: float(np.mean(spread[view, "l"]) / max(np.mean(spread[view, "g"]), 1e-12))
-            for view in ("luma", "chroma")}
+    and in chroma (:func:`fig2_spreads` over ``grids`` pairs of :func:`fig2_grids`, ``n`` draws each):
+    ``{"luma": ratio, "chroma": ratio}``."""
+    ratios = fig2_spreads(fig2_grids(model, grids, n, torch.Generator().manual_seed(seed)))["z_l / z_g"]
+    return {view: float(ratios[view]) for view in ("luma", "chroma")}
 
 
 def probe_curve(model: nn.Module, fit: ImageSet, held: ImageSet, sizes: Sequence[int], factor: str = "label",
@@ -134,31 +150,55 @@ def table(readouts: dict[str, dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-def targets_met(readout_: dict[str, Any]) -> dict[str, bool]:
-    """Which of the study's targets one readout meets: each factor of :data:`TARGETS`, and the Fig. 2 ratios
-    in luma and in chroma (at least :data:`FIG2_RATIO`)."""
-    matrix = readout_["probes"]["matrix"]["mlp"]
+def keeps_split(row: pd.Series) -> bool:
+    """Whether a setting keeps Experiment 1.2's split (one row of :func:`table`): the classifier reads the digit
+    from decodes that keep z_g ((ii)) at least at the digit target's bar (:data:`TARGETS`), and from decodes
+    that keep only z_l ((iii)) at most :data:`auxlib.decode_sweep.MAX_Z_G_RESAMPLED`."""
+    return bool(row[DECODES[1]] >= TARGETS["label"]["own"] and row[DECODES[2]] <= MAX_Z_G_RESAMPLED)
+
+
+def targets_met(row: pd.Series) -> dict[str, bool]:
+    """Which of the study's targets one setting meets (one row of :func:`table`, or its mean over seeds): each
+    factor of :data:`TARGETS`, and the Fig. 2 ratios in luma and in chroma (at least :data:`FIG2_RATIO`)."""
     met = {}
     for factor, bar in TARGETS.items():
         other = "z_l" if bar["part"] == "z_g" else "z_g"
-        met[factor] = matrix[factor][bar["part"]] >= bar["own"] and matrix[factor][other] <= bar["other"]
-    met.update({f"Fig. 2 {view}": ratio >= FIG2_RATIO for view, ratio in readout_["fig2"].items()})
+        met[factor] = bool(row[f"{factor} from {bar['part']}"] >= bar["own"]
+                           and row[f"{factor} from {other}"] <= bar["other"])
+    met.update({f"Fig. 2 {view}": bool(row[f"z_l/z_g {view}"] >= FIG2_RATIO) for view in ("luma", "chroma")})
     return met
 
 
-def met_table(readouts: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """One row per setting, one boolean column per target of :func:`targets_met`."""
-    return pd.DataFrame({name: targets_met(r) for name, r in readouts.items()}).T.astype(bool)
+def met_table(table_: pd.DataFrame) -> pd.DataFrame:
+    """One row per setting of :func:`table`, one boolean column per target of :func:`targets_met`."""
+    return pd.DataFrame({name: targets_met(row) for name, row in table_.iterrows()}).T.astype(bool)
 
 
-def best(readouts: dict[str, dict[str, Any]]) -> str:
-    """The setting that meets the most targets (:func:`targets_met`) among those that keep Experiment 1.2's
-    split ((iii) at most :data:`auxlib.decode_sweep.MAX_Z_G_RESAMPLED`), ties going to the higher colour group
-    score. Raises ValueError when no setting keeps the split."""
-    kept = {name: r for name, r in readouts.items() if r["decodes"][DECODES[2]] <= MAX_Z_G_RESAMPLED}
+def best(table_: pd.DataFrame) -> str | None:
+    """The setting (a row of :func:`table`) that meets the most targets (:func:`targets_met`) among those that
+    keep Experiment 1.2's split (:func:`keeps_split`), ties going to the higher colour group score; None when
+    no setting keeps the split."""
+    kept = [name for name, row in table_.iterrows() if keeps_split(row)]
     if not kept:
-        raise ValueError(f"readouts must hold a setting whose (iii) is at most {MAX_Z_G_RESAMPLED:.0%}, got none.")
-    return max(kept, key=lambda n: (sum(targets_met(kept[n]).values()), kept[n]["groups"]["colour"]))
+        return None
+    return max(kept, key=lambda n: (sum(targets_met(table_.loc[n]).values()), table_.loc[n, "S colour"]))
+
+
+def picks(table_: pd.DataFrame) -> dict[str, str | None]:
+    """What :func:`best` chooses among the settings of ``table_`` (``"all"``) and among those of the paper's
+    method alone (``"paper's method"``, :data:`PAPER_METHOD`); None where no setting keeps the split."""
+    return {"all": best(table_), "paper's method": best(table_.loc[[n for n in table_.index if n in PAPER_METHOD]])}
+
+
+def over_seeds(tables: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The mean and the standard deviation (over seeds, as :func:`auxlib.tables.mean_std`) of :func:`table`'s
+    cells, one table per seed with the same settings, in the first table's order. Raises ValueError when the
+    tables hold different settings."""
+    if not tables or any(set(t.index) != set(tables[0].index) for t in tables):
+        raise ValueError("tables must be one or more tables of the same settings, one per seed.")
+    stacked = pd.concat(list(tables), keys=range(len(tables))).astype(float).groupby(level=1)
+    order = tables[0].index
+    return stacked.mean().loc[order], stacked.std(ddof=0).loc[order]
 
 
 def target_table(table_: pd.DataFrame, met: pd.DataFrame) -> pd.DataFrame:

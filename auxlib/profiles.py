@@ -109,18 +109,21 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "exp2_gap": {"quick": {"workers": 2, "curve_steps": 40}, "standard": {"workers": 2, "curve_steps": 50_000},
                  "paper": {"workers": 1, "curve_steps": 3_000_000}},
     # the study of where local information goes: its settings (auxlib.local_sweep), the train images that fit
-    # and score the probes, the pairs of Fig. 2 grids per model, and the fitting sizes of the digit probe's check
+    # and score the probes, the pairs of Fig. 2 grids per model, the fitting sizes of the digit probe's check,
+    # and the seeds besides `seed` that the settings which decide are trained with
     "local": {
         "quick": dict(setting_names=["standard", "FiLM decoder"], fit_images=300, held_images=200, grids=2,
-                      curve_images=[100, 300]),
+                      curve_images=[100, 300], extra_seeds=[1]),
         "standard": dict(setting_names=["standard", "β = 4", "β = 40 ([SPLIT]'s)", "β_g = 4", "FiLM decoder",
                                    "z_g sees luma", "z_g sees luma, polarity removed",
                                    "FiLM decoder + z_g sees luma, polarity removed"],
-                         fit_images=5000, held_images=2000, grids=5, curve_images=[5000, 10_000, 20_000]),
+                         fit_images=5000, held_images=2000, grids=5, curve_images=[5000, 10_000, 20_000],
+                         extra_seeds=[1, 2]),
         "paper": dict(setting_names=["standard", "β = 4", "β = 10", "β = 40 ([SPLIT]'s)", "β_g = 4", "β_g = 10",
                                 "FiLM decoder", "z_g sees luma", "z_g sees luma, polarity removed",
                                 "FiLM decoder + z_g sees luma, polarity removed"],
-                      fit_images=20_000, held_images=5000, grids=5, curve_images=[5000, 20_000, 50_000]),
+                      fit_images=20_000, held_images=5000, grids=5, curve_images=[5000, 20_000, 50_000],
+                      extra_seeds=[1, 2]),
     },
     "placement": {
         "quick": dict(patch_sizes=[1, 4], betas=[1.0, 4.0], extra_seeds=[1], z_g_sizes=[64, 192],

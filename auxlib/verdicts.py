@@ -13,8 +13,10 @@ import pandas as pd
 from . import claims
 from .config import RunConfig
 from .data import NAMES
-from .decode_sweep import DECODES, scores_at
+from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
 from .factors import CHROMA_VIEWS
+from .local_sweep import FIG2_RATIO, TARGETS, keeps_split
+from .local_sweep import met_table as local_sweep_met
 from .profiles import PROFILES
 from .store import Record, Run
 from .synth_svhn import LAYOUT_COLOUR_FACTORS
@@ -105,6 +107,23 @@ def latent_terms(runs: dict[str, Run]) -> str:
             + "; ".join(f"on {NAMES[name]}, {run.history[-1]['step']:,} steps of batch {run.config.train.batch_size} "
                         f"took {duration(run.seconds)} and end with {run.history[-1]['kl_g']:.1f} nats in $z_g$ and "
                         f"{run.history[-1]['kl_l']:.1f} in $z_l$" for name, run in runs.items()) + ".")
+
+
+def fig2_ratios(ratios: pd.DataFrame) -> str:
+    """Experiment 1.1: per data set and setting (the two levels of the index), how many times as much drawing
+    z_l again moves the images' mean luma and chroma as drawing z_g again (columns "luma" and "chroma", the
+    "z_l / z_g" column of :func:`auxlib.local_sweep.fig2_spreads`), against the target: at least
+    :data:`auxlib.local_sweep.FIG2_RATIO` in both, on every data set."""
+    text = ""
+    for dataset, rows in ratios.groupby(level=0, sort=False):
+        said = [f"{r['luma']:.1f} and {r['chroma']:.1f} times as much for **{setting}**"
+                for (_, setting), r in rows.iterrows()]
+        text += f"On {dataset}, drawing $z_l$ again moves luma and chroma {', '.join(said)}. "
+    met = (ratios[["luma", "chroma"]] >= FIG2_RATIO).all(axis=1).groupby(level=1, sort=False).all()
+    target = (f"The target, drawing $z_l$ again moving each at least {FIG2_RATIO:g} times as much as drawing $z_g$ "
+              f"again on {'every data set' if ratios.index.get_level_values(0).nunique() > 1 else 'this data set'}")
+    return text + (f"{target}, is met by {', '.join(met.index[met.values])} and missed by "
+                   f"{', '.join(met.index[~met.values]) or 'none'}." if met.any() else f"{target}, is met by none.")
 
 
 def colour_ratios(spread: pd.DataFrame) -> str:
@@ -552,26 +571,84 @@ def probe_vs_classifier(curve: pd.Series, decodes: dict[str, float], used: int) 
     return text
 
 
-def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str) -> str:
+def _targets(row: pd.Series) -> str:
+    """Which targets one row of a met table meets, as "meets a, b (2 of 10 targets)"."""
+    listed = (f"meets {', '.join(row.index[row.values]) or 'none'}" if row.sum() <= len(row) / 2 else
+              f"misses {', '.join(row.index[~row.values])}")
+    return f"{listed} ({int(row.sum())} of {len(row)} targets)"
+
+
+def _decodes(table: pd.DataFrame, name: str) -> str:
+    return " / ".join(f"{table.loc[name, d]:.1%}" for d in DECODES)
+
+
+def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str | None, paper_pick: str | None) -> str:
     """The local chapter, the study: which settings meet every target (:func:`auxlib.local_sweep.met_table`),
-    the targets no setting meets, and the setting chosen by :func:`auxlib.local_sweep.best`, with its colour
-    score and Fig. 2 ratios beside the standard setting's."""
+    the targets no setting meets, the settings that lose Experiment 1.2's split
+    (:func:`auxlib.local_sweep.keeps_split`), and the settings :func:`auxlib.local_sweep.best` chooses among
+    all (``chosen``) and within the paper's method (``paper_pick``; None where no setting keeps the split), with
+    their colour scores and Fig. 2 ratios beside the standard setting's."""
     full = [name for name, row in met.iterrows() if row.all()]
     text = f"Of the {len(met)} settings, " + (f"{', '.join(full)} meet every target. " if full else
                                               "none meets every target. ")
     never = [t for t, c in met.sum(axis=0).items() if c == 0]
     if never:
         text += f"No setting meets the target of {', '.join(never)}. "
-    row = met.loc[chosen]
-    listed = (f"meets {', '.join(row.index[row.values])}" if row.sum() <= len(row) / 2 else
-              f"misses {', '.join(row.index[~row.values]) or 'none'}")
-    return text + (
-        f"The rule (most targets met among the settings that keep (iii) at most 15%, ties to the higher colour "
-        f"score) chooses **{chosen}**, which {listed} ({int(row.sum())} of {len(row)} targets); its colour group "
-        f"score is {table.loc[chosen, 'S colour']:.2f} against {table.loc['standard', 'S colour']:.2f} for the "
-        f"standard setting, and drawing $z_l$ again moves luma {table.loc[chosen, 'z_l/z_g luma']:.1f} and chroma "
-        f"{table.loc[chosen, 'z_l/z_g chroma']:.1f} times as much as drawing $z_g$ again (standard: "
-        f"{table.loc['standard', 'z_l/z_g luma']:.1f} and {table.loc['standard', 'z_l/z_g chroma']:.1f}). The "
-        "classifier reads its decodes (i)-(iii) at "
-        + " / ".join(f"{table.loc[chosen, d]:.1%}" for d in DECODES) + " against "
-        + " / ".join(f"{table.loc['standard', d]:.1%}" for d in DECODES) + " for the standard setting.")
+    lost = [f"{name} ((ii) {table.loc[name, DECODES[1]]:.1%}, (iii) {table.loc[name, DECODES[2]]:.1%})"
+            for name in met.index if not keeps_split(table.loc[name])]
+    text += ("The rule chooses the setting that meets the most targets among those that keep Experiment 1.2's "
+             f"split (the digit read from decodes that keep $z_g$, (ii), at {TARGETS['label']['own']:.0%} or more, "
+             f"and from decodes that keep only $z_l$, (iii), at {MAX_Z_G_RESAMPLED:.0%} or less), ties going to the "
+             "higher colour score. ")
+    if lost:
+        text += f"{'; '.join(lost)} {'loses' if len(lost) == 1 else 'lose'} the split and {'is' if len(lost) == 1 else 'are'} left out. "
+    if chosen is None:
+        return text + "No setting keeps the split: none is chosen."
+    picks = {chosen: "among all settings"}
+    if paper_pick is not None and paper_pick != chosen:
+        picks[paper_pick] = "within the paper's method"
+    for name, where in picks.items():
+        text += (f"It chooses **{name}** {where}, which {_targets(met.loc[name])}: colour group score "
+                 f"{table.loc[name, 'S colour']:.2f}, drawing $z_l$ again moves luma "
+                 f"{table.loc[name, 'z_l/z_g luma']:.1f} and chroma {table.loc[name, 'z_l/z_g chroma']:.1f} times as "
+                 f"much as drawing $z_g$ again, (i)-(iii) {_decodes(table, name)}. ")
+    return text + (f"The standard setting: {table.loc['standard', 'S colour']:.2f}, "
+                   f"{table.loc['standard', 'z_l/z_g luma']:.1f} and {table.loc['standard', 'z_l/z_g chroma']:.1f} "
+                   f"times, {_decodes(table, 'standard')}.")
+
+
+def local_seeds(mean: pd.DataFrame, sd: pd.DataFrame, seeds: Sequence[int]) -> str:
+    """The local chapter, the settings that decide held to several ``seeds``: each setting's colour group score,
+    Fig. 2 ratios and decodes as mean ± standard deviation (:func:`auxlib.local_sweep.over_seeds`), the targets
+    its means meet, and whether its colour score differs from the standard setting's by more than the seeds'
+    noise (:func:`auxlib.claims.settled`)."""
+    met = local_sweep_met(mean)
+    text = f"Over {len(seeds)} seeds ({', '.join(map(str, seeds))}), as mean ± standard deviation: "
+    parts = []
+    for name in mean.index:
+        m, s = mean.loc[name], sd.loc[name]
+        part = (f"**{name}** has a colour group score of {m['S colour']:.2f} ± {s['S colour']:.2f}, Fig. 2 ratios of "
+                f"{m['z_l/z_g luma']:.1f} ± {s['z_l/z_g luma']:.1f} (luma) and {m['z_l/z_g chroma']:.1f} ± "
+                f"{s['z_l/z_g chroma']:.1f} (chroma), (i)-(iii) {_decodes(mean, name)}, and on its means it "
+                f"{_targets(met.loc[name])}")
+        if name != "standard" and "standard" in mean.index:
+            gap = m["S colour"] - mean.loc["standard", "S colour"]
+            spread = max(s["S colour"], sd.loc["standard", "S colour"])
+            part += (f"; its colour score is {abs(gap):.2f} {'above' if gap > 0 else 'below'} the standard's, "
+                     + ("more than" if claims.settled(abs(gap), spread) else "not more than")
+                     + f" {claims.SETTLE_FACTOR:g} times the larger standard deviation")
+        parts.append(part)
+    return text + "; ".join(parts) + "."
+
+
+def local_shown(chosen: dict[str, str | None], shown: dict[str, str], seeds: int) -> str:
+    """The local chapter: what :func:`auxlib.local_sweep.picks` chooses on the means over ``seeds`` seeds
+    (``chosen``), against the settings the book sets beside the standard one (``shown``,
+    :data:`auxlib.local_sweep.SHOWN`), by the same keys ("paper's method", "all")."""
+    where = {"paper's method": "within the paper's method", "all": "among all settings"}
+    said = [f"**{chosen[k]}** {where[k]}" if chosen[k] else f"no setting {where[k]}" for k in where]
+    text = f"On the means over {seeds} seeds the rule chooses {' and '.join(said)}. "
+    if all(chosen[k] == shown[k] for k in where):
+        return text + "These are the settings `auxlib.local_sweep.SHOWN` names."
+    differ = [f"{shown[k]} {where[k]}" for k in where if chosen[k] != shown[k]]
+    return text + f"`auxlib.local_sweep.SHOWN` names {' and '.join(differ)}, which these readings do not choose."

@@ -226,15 +226,69 @@ def test_probe_vs_classifier_says_agree_only_within_the_tolerance_and_names_unde
         pd.Series({20000: 0.60}), decodes, 20000)
 
 
-def test_local_sweep_sentence_names_full_settings_unmet_targets_and_the_choice():
+def study_table(rows: dict[str, tuple[float, float, float, float, float]]):
+    """A local-study table: per setting (colour score, luma ratio, chroma ratio, (ii), (iii)), every target
+    factor read 0.1 from z_g and 0.9 from z_l, the digit 0.9 from z_g."""
     import pandas as pd
-    met = pd.DataFrame({"label": [True, True], "polarity": [False, True], "Fig. 2 luma": [False, False]},
-                       index=["standard", "FiLM decoder"])
-    table = pd.DataFrame({"S colour": [-0.2, 0.4], "z_l/z_g luma": [1.6, 4.0], "z_l/z_g chroma": [1.0, 2.5],
-                          "reconstruction": [0.9, 0.8], "z_l resampled": [0.88, 0.7], "z_g resampled": [0.1, 0.11]},
-                         index=["standard", "FiLM decoder"])
-    text = verdicts.local_sweep(met, table, "FiLM decoder")
-    assert text.startswith("Of the 2 settings, none meets every target. No setting meets the target of Fig. 2 luma.")
-    assert "chooses **FiLM decoder**, which misses Fig. 2 luma (2 of 3 targets)" in text
-    assert "moves luma 4.0 and chroma 2.5 times" in text and "(standard: 1.6 and 1.0)" in text
-    assert "(i)-(iii) at 80.0% / 70.0% / 11.0% against 90.0% / 88.0% / 10.0% for the standard" in text
+    from auxlib import local_sweep
+    table = {}
+    for name, (colour, luma, chroma, ii, iii) in rows.items():
+        row = {f"{f} from {p}": 0.1 if p == "z_g" else 0.9 for f in local_sweep.TARGETS for p in ("z_g", "z_l")}
+        row.update({"label from z_g": 0.9, "label from z_l": 0.0, "S colour": colour, "z_l/z_g luma": luma,
+                    "z_l/z_g chroma": chroma, "reconstruction": 0.9, "z_l resampled": ii, "z_g resampled": iii})
+        table[name] = row
+    return pd.DataFrame(table).T
+
+
+def test_local_sweep_sentence_names_unmet_targets_lost_splits_and_both_choices():
+    import pandas as pd
+    from auxlib import local_sweep
+    table = study_table({"standard": (-0.2, 1.6, 1.0, 0.88, 0.10), "β_g = 4": (0.1, 4.0, 2.5, 0.82, 0.09),
+                         "FiLM decoder": (0.4, 4.0, 3.5, 0.87, 0.09), "luma, aligned": (0.7, 9.0, 9.0, 0.63, 0.1)})
+    met = local_sweep.met_table(table)
+    met["polarity"] = False
+    text = verdicts.local_sweep(met, table, "FiLM decoder", "β_g = 4")
+    assert text.startswith("Of the 4 settings, none meets every target. No setting meets the target of polarity.")
+    assert "luma, aligned ((ii) 63.0%, (iii) 10.0%) loses the split and is left out." in text
+    assert "It chooses **FiLM decoder** among all settings, which misses polarity (9 of 10 targets)" in text
+    assert "**β_g = 4** within the paper's method, which misses polarity, Fig. 2 chroma (8 of 10" in text
+    assert "The standard setting: -0.20, 1.6 and 1.0 times, 90.0% / 88.0% / 10.0%." in text
+    assert verdicts.local_sweep(met, table, None, None).endswith("No setting keeps the split: none is chosen.")
+
+
+def test_local_seeds_sentence_gives_spreads_and_whether_the_seeds_settle_the_colour_gap():
+    mean = study_table({"standard": (-0.2, 1.6, 1.0, 0.88, 0.10), "β_g = 4": (0.1, 4.0, 3.5, 0.82, 0.09),
+                        "FiLM decoder": (-0.1, 2.0, 1.0, 0.88, 0.1)})
+    sd = mean * 0 + 0.06
+    text = verdicts.local_seeds(mean, sd, [0, 1, 2])
+    assert text.startswith("Over 3 seeds (0, 1, 2), as mean ± standard deviation: **standard** has a colour group "
+                           "score of -0.20 ± 0.06, Fig. 2 ratios of 1.6 ± 0.1 (luma)")
+    assert "its colour score is 0.30 above the standard's, more than 2 times the larger" in text
+    assert "its colour score is 0.10 above the standard's, not more than 2 times" in text
+
+
+def test_local_shown_sentence_says_whether_the_rule_still_chooses_what_experiment_1_1_shows():
+    shown = {"paper's method": "β_g = 4", "all": "z_g sees luma"}
+    text = verdicts.local_shown(dict(shown), shown, 3)
+    assert text.startswith("On the means over 3 seeds the rule chooses **β_g = 4** within the paper's method and "
+                           "**z_g sees luma** among all settings. These are the settings "
+                           "`auxlib.local_sweep.SHOWN` names.")
+    text = verdicts.local_shown({"paper's method": None, "all": "z_g sees luma"}, shown, 1)
+    assert "chooses no setting within the paper's method" in text
+    assert text.endswith("`auxlib.local_sweep.SHOWN` names β_g = 4 within the paper's method, which these "
+                         "readings do not choose.")
+
+
+def test_fig2_ratios_sentence_gives_both_views_per_data_set_and_who_meets_the_target_everywhere():
+    import pandas as pd
+    ratios = pd.DataFrame({("synth-svhn", "standard"): {"luma": 2.1, "chroma": 0.9},
+                           ("synth-svhn", "β_g = 4"): {"luma": 7.6, "chroma": 5.7},
+                           ("CIFAR-10", "standard"): {"luma": 1.2, "chroma": 1.0},
+                           ("CIFAR-10", "β_g = 4"): {"luma": 4.0, "chroma": 2.9}}).T
+    text = verdicts.fig2_ratios(ratios)
+    assert text.startswith("On synth-svhn, drawing $z_l$ again moves luma and chroma 2.1 and 0.9 times as much for "
+                           "**standard**, 7.6 and 5.7 times as much for **β_g = 4**. On CIFAR-10")
+    assert text.endswith("at least 3 times as much as drawing $z_g$ again on every data set, is met by none.")
+    ratios.loc[("CIFAR-10", "β_g = 4"), "chroma"] = 3.0
+    assert verdicts.fig2_ratios(ratios).endswith("is met by β_g = 4 and missed by standard.")
+    assert "again on this data set, is met by β_g = 4" in verdicts.fig2_ratios(ratios.loc[["synth-svhn"]])
