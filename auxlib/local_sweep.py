@@ -129,8 +129,8 @@ def readout(model: nn.Module, record: Record, fit: ImageSet, held: ImageSet, see
             ) -> dict[str, Any]:
     """Everything the study reads from one trained run, on train images only (``fit`` and ``held`` are disjoint
     sets of train images): the MLP probe's :func:`auxlib.placement.measure` result (``"probes"``), its group
-    scores (``"groups"``), :func:`fig2_ratios` over ``grids`` pairs (``"fig2"``) and the decode scores at the end of training
-    (``"decodes"``)."""
+    scores (``"groups"``), :func:`fig2_ratios` over ``grids`` pairs (``"fig2"``) and the decode scores at the end
+    of training (``"decodes"``)."""
     measured = placement.measure(model, fit, held, probes=["mlp"], seed=seed)
     return {"probes": measured, "groups": placement.group_scores(measured["matrix"]["mlp"]),
             "fig2": fig2_ratios(model, grids, seed=seed), "decodes": {d: scores_at(record)[d] for d in DECODES}}

@@ -601,7 +601,8 @@ def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str | None, pape
              f"and from decodes that keep only $z_l$, (iii), at {MAX_Z_G_RESAMPLED:.0%} or less), ties going to the "
              "higher colour score. ")
     if lost:
-        text += f"{'; '.join(lost)} {'loses' if len(lost) == 1 else 'lose'} the split and {'is' if len(lost) == 1 else 'are'} left out. "
+        one = len(lost) == 1
+        text += f"{'; '.join(lost)} {'loses' if one else 'lose'} the split and {'is' if one else 'are'} left out. "
     if chosen is None:
         return text + "No setting keeps the split: none is chosen."
     picks = {chosen: "among all settings"}
