@@ -15,7 +15,7 @@ from .config import RunConfig
 from .data import NAMES
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
 from .factors import CHROMA_VIEWS
-from .local_sweep import TARGETS, keeps_split
+from .local_sweep import FIG2_RATIO, TARGETS, keeps_split
 from .local_sweep import met_table as local_sweep_met
 from .profiles import PROFILES
 from .store import Record, Run
@@ -107,6 +107,23 @@ def latent_terms(runs: dict[str, Run]) -> str:
             + "; ".join(f"on {NAMES[name]}, {run.history[-1]['step']:,} steps of batch {run.config.train.batch_size} "
                         f"took {duration(run.seconds)} and end with {run.history[-1]['kl_g']:.1f} nats in $z_g$ and "
                         f"{run.history[-1]['kl_l']:.1f} in $z_l$" for name, run in runs.items()) + ".")
+
+
+def fig2_ratios(ratios: pd.DataFrame) -> str:
+    """Experiment 1.1: per data set and setting (the two levels of the index), how many times as much drawing
+    z_l again moves the images' mean luma and chroma as drawing z_g again (columns "luma" and "chroma", the
+    "z_l / z_g" column of :func:`auxlib.local_sweep.fig2_spreads`), against the target: at least
+    :data:`auxlib.local_sweep.FIG2_RATIO` in both, on every data set."""
+    text = ""
+    for dataset, rows in ratios.groupby(level=0, sort=False):
+        said = [f"{r['luma']:.1f} and {r['chroma']:.1f} times as much for **{setting}**"
+                for (_, setting), r in rows.iterrows()]
+        text += f"On {dataset}, drawing $z_l$ again moves luma and chroma {', '.join(said)}. "
+    met = (ratios[["luma", "chroma"]] >= FIG2_RATIO).all(axis=1).groupby(level=1, sort=False).all()
+    target = (f"The target, drawing $z_l$ again moving each at least {FIG2_RATIO:g} times as much as drawing $z_g$ "
+              f"again on {'every data set' if ratios.index.get_level_values(0).nunique() > 1 else 'this data set'}")
+    return text + (f"{target}, is met by {', '.join(met.index[met.values])} and missed by "
+                   f"{', '.join(met.index[~met.values]) or 'none'}." if met.any() else f"{target}, is met by none.")
 
 
 def colour_ratios(spread: pd.DataFrame) -> str:

@@ -185,7 +185,7 @@ def test_every_page_works_in_a_real_browser(book_copy, tmp_path):
 # non-positive steps, and a wrong type.
 BAD_PARAMETERS = [("dataset", "mnist"), ("patch_size", 3), ("k", 1), ("beta", -1.0), ("steps", 0),
                   ("steps", "ten"), ("results_dir", "/nonexistent"), ("patch_sizes", "four"), ("workers", 0),
-                  ("setting_names", ["β = 3"]), ("fit_images", 0), ("extra_seeds", [-1])]
+                  ("setting_names", ["β = 3"]), ("fit_images", 0), ("extra_seeds", [-1]), ("compare", "yes")]
 
 
 @pytest.mark.parametrize("notebook", toc_notebooks())

@@ -277,3 +277,18 @@ def test_local_shown_sentence_says_whether_the_rule_still_chooses_what_experimen
     assert "chooses no setting within the paper's method" in text
     assert text.endswith("`auxlib.local_sweep.SHOWN` names β_g = 4 within the paper's method, which these "
                          "readings do not choose.")
+
+
+def test_fig2_ratios_sentence_gives_both_views_per_data_set_and_who_meets_the_target_everywhere():
+    import pandas as pd
+    ratios = pd.DataFrame({("synth-svhn", "standard"): {"luma": 2.1, "chroma": 0.9},
+                           ("synth-svhn", "β_g = 4"): {"luma": 7.6, "chroma": 5.7},
+                           ("CIFAR-10", "standard"): {"luma": 1.2, "chroma": 1.0},
+                           ("CIFAR-10", "β_g = 4"): {"luma": 4.0, "chroma": 2.9}}).T
+    text = verdicts.fig2_ratios(ratios)
+    assert text.startswith("On synth-svhn, drawing $z_l$ again moves luma and chroma 2.1 and 0.9 times as much for "
+                           "**standard**, 7.6 and 5.7 times as much for **β_g = 4**. On CIFAR-10")
+    assert text.endswith("at least 3 times as much as drawing $z_g$ again on every data set, is met by none.")
+    ratios.loc[("CIFAR-10", "β_g = 4"), "chroma"] = 3.0
+    assert verdicts.fig2_ratios(ratios).endswith("is met by β_g = 4 and missed by standard.")
+    assert "again on this data set, is met by β_g = 4" in verdicts.fig2_ratios(ratios.loc[["synth-svhn"]])
