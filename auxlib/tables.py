@@ -30,6 +30,25 @@ def mean_std(values: Sequence[float], percent: bool = True, decimals: int = 3) -
     return text + (" ± " + form.format(float(np.std(values))) if len(values) > 1 else "")
 
 
+def over_seeds(tables: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The mean and the standard deviation (over seeds, as :func:`mean_std`) of each cell of ``tables``: one
+    table per seed, with one row per setting and the same settings in each, in the first table's order. Raises
+    ValueError when the tables hold different settings."""
+    if not tables or any(set(t.index) != set(tables[0].index) for t in tables):
+        raise ValueError("tables must be one or more tables of the same settings, one per seed.")
+    stacked = pd.concat(list(tables), keys=range(len(tables))).astype(float).groupby(level=1)
+    order = tables[0].index
+    return stacked.mean().loc[order], stacked.std(ddof=0).loc[order]
+
+
+def plus_minus(mean: pd.DataFrame, sd: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """Each cell of ``mean`` beside its cell of ``sd`` (the tables of :func:`over_seeds`) as text, e.g.
+    "0.41 ± 0.03"."""
+    form = f"{{:.{decimals}f}} ± {{:.{decimals}f}}"
+    return pd.DataFrame({c: [form.format(m, s) for m, s in zip(mean[c], sd.loc[mean.index, c])]
+                         for c in mean.columns}, index=mean.index)
+
+
 def clustering_table(rows: dict[str, tuple[int, list[dict[str, float]]]],
                      paper: dict[str, dict[str, Any]] | None = None) -> pd.DataFrame:
     """Table 1 of Experiment 2.1: one row per method with k, the number of runs and every score as mean ± std.

@@ -126,16 +126,6 @@ def fig2_ratios(ratios: pd.DataFrame) -> str:
                    f"{', '.join(met.index[~met.values]) or 'none'}." if met.any() else f"{target}, is met by none.")
 
 
-def colour_ratios(spread: pd.DataFrame) -> str:
-    """Experiment 1.1: per data set (rows of ``spread``, columns "z_l drawn" and "z_g drawn", the colour spread
-    of :func:`auxlib.metrics.colour_spread`), how many times as much redrawing z_l moves the colour."""
-    return " ".join(f"On {name}, drawing $z_l$ again moves the overall colour "
-                    f"{row['z_l drawn'] / row['z_g drawn']:.1f} times as much as drawing $z_g$ again."
-                    for name, row in spread.iterrows()) + (
-        " Where the ratio is near 1, colour is held by both parts: $z_g$ sees the whole image, colours included, "
-        "and only the pressure of the KL term keeps it from holding what $z_l$ already holds.")
-
-
 def classifier_trained(run: Run, accuracy: float, images: int) -> str:
     """The data chapter: how long the classifier ``run`` trained and its ``accuracy`` on ``images`` test images."""
     tc = run.config.train
@@ -620,7 +610,7 @@ def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str | None, pape
 
 def local_seeds(mean: pd.DataFrame, sd: pd.DataFrame, seeds: Sequence[int]) -> str:
     """The local chapter, the settings that decide held to several ``seeds``: each setting's colour group score,
-    Fig. 2 ratios and decodes as mean ± standard deviation (:func:`auxlib.local_sweep.over_seeds`), the targets
+    Fig. 2 ratios and decodes as mean ± standard deviation (:func:`auxlib.tables.over_seeds`), the targets
     its means meet, and whether its colour score differs from the standard setting's by more than the seeds'
     noise (:func:`auxlib.claims.settled`)."""
     met = local_sweep_met(mean)
@@ -650,6 +640,7 @@ def local_shown(chosen: dict[str, str | None], shown: dict[str, str], seeds: int
     said = [f"**{chosen[k]}** {where[k]}" if chosen[k] else f"no setting {where[k]}" for k in where]
     text = f"On the means over {seeds} seeds the rule chooses {' and '.join(said)}. "
     if all(chosen[k] == shown[k] for k in where):
-        return text + "These are the settings `auxlib.local_sweep.SHOWN` names."
+        return text + "These are the settings [Experiment 1.1](exp1_1) shows beside the standard one."
     differ = [f"{shown[k]} {where[k]}" for k in where if chosen[k] != shown[k]]
-    return text + f"`auxlib.local_sweep.SHOWN` names {' and '.join(differ)}, which these readings do not choose."
+    return text + (f"[Experiment 1.1](exp1_1) shows {' and '.join(differ)} (`auxlib.local_sweep.SHOWN`), which "
+                   "these readings do not choose.")

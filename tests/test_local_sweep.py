@@ -81,17 +81,6 @@ def test_best_counts_targets_among_settings_that_keep_the_split_and_breaks_ties_
     assert shown.loc["lost split", "Fig. 2 luma"] == "✓" and shown.loc["standard", "Fig. 2 luma"] == ""
 
 
-def test_over_seeds_gives_each_cell_s_mean_and_spread_in_the_first_seed_s_order():
-    first = pd.DataFrame({"b": table_row(0.2), "a": table_row(0.4)}).T
-    second = pd.DataFrame({"a": table_row(0.6), "b": table_row(0.2)}).T
-    mean, sd = local_sweep.over_seeds([first, second])
-    assert list(mean.index) == ["b", "a"] and mean.loc["a", "polarity from z_l"] == pytest.approx(0.5)
-    assert sd.loc["b", "polarity from z_l"] == 0 and sd.loc["a", "polarity from z_l"] == pytest.approx(0.1)
-    assert local_sweep.over_seeds([first])[1].eq(0).all().all()
-    with pytest.raises(ValueError, match="tables must be one or more tables of the same settings"):
-        local_sweep.over_seeds([first, second.drop("a")])
-
-
 def test_probe_curve_reads_one_factor_by_the_number_of_fitting_images():
     from auxlib import synth_svhn
     from auxlib.data import ImageSet

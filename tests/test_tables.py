@@ -1,3 +1,5 @@
+import pandas as pd
+import pytest
 
 from auxlib import results, tables
 from auxlib.profiles import experiment
@@ -51,3 +53,15 @@ def test_throughput_table_gives_each_step_its_median_and_ratio_to_the_naive_port
     table = tables.throughput_table(tmp_path)
     assert table.columns.tolist() == ["split, 3,204,748 parameters (cpu)"]
     assert table.iloc[:, 0].tolist() == ["350 img/s (1.00x)", "700 img/s (2.00x)"]
+
+
+def test_over_seeds_gives_each_cell_s_mean_and_spread_in_the_first_seed_s_order():
+    first = pd.DataFrame({"b": {"x": 0.2, "y": 1.0}, "a": {"x": 0.4, "y": 3.0}}).T
+    second = pd.DataFrame({"a": {"x": 0.6, "y": 3.0}, "b": {"x": 0.2, "y": 5.0}}).T
+    mean, sd = tables.over_seeds([first, second])
+    assert list(mean.index) == ["b", "a"] and mean.loc["a", "x"] == pytest.approx(0.5)
+    assert sd.loc["b", "x"] == 0 and sd.loc["a", "x"] == pytest.approx(0.1) and sd.loc["b", "y"] == 2
+    assert tables.over_seeds([first])[1].eq(0).all().all()
+    with pytest.raises(ValueError, match="tables must be one or more tables of the same settings"):
+        tables.over_seeds([first, second.drop("a")])
+    assert tables.plus_minus(mean, sd).loc["a"].tolist() == ["0.50 ± 0.10", "3.00 ± 0.00"]

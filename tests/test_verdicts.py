@@ -272,11 +272,11 @@ def test_local_shown_sentence_says_whether_the_rule_still_chooses_what_experimen
     text = verdicts.local_shown(dict(shown), shown, 3)
     assert text.startswith("On the means over 3 seeds the rule chooses **β_g = 4** within the paper's method and "
                            "**z_g sees luma** among all settings. These are the settings "
-                           "`auxlib.local_sweep.SHOWN` names.")
+                           "[Experiment 1.1](exp1_1) shows beside the standard one.")
     text = verdicts.local_shown({"paper's method": None, "all": "z_g sees luma"}, shown, 1)
     assert "chooses no setting within the paper's method" in text
-    assert text.endswith("`auxlib.local_sweep.SHOWN` names β_g = 4 within the paper's method, which these "
-                         "readings do not choose.")
+    assert text.endswith("[Experiment 1.1](exp1_1) shows β_g = 4 within the paper's method "
+                         "(`auxlib.local_sweep.SHOWN`), which these readings do not choose.")
 
 
 def test_fig2_ratios_sentence_gives_both_views_per_data_set_and_who_meets_the_target_everywhere():
