@@ -27,6 +27,7 @@ import torch
 import yaml
 
 from . import book, data, devices, tables, train
+from .checks import read_yaml
 from .config import DATASETS, RunConfig
 from .profiles import PROFILE_NAMES, PROFILES, experiment
 
@@ -58,8 +59,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.command == "config":
-        print(json.dumps(experiment(args.chapter, args.profile, args.dataset, **_assignments(args.set)).to_dict(),
-                         indent=1))
+        try:
+            config = experiment(args.chapter, args.profile, args.dataset, **_assignments(args.set))
+        except ValueError as error:  # a value the checks refuse: their one sentence, not a traceback
+            raise SystemExit(str(error)) from None
+        print(json.dumps(config.to_dict(), indent=1))
         return
 
     if args.command == "train":
@@ -102,25 +106,34 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _assignments(pairs: list[str]) -> dict[str, Any]:
-    """``["beta=4", "aux=false"]`` to ``{"beta": 4, "aux": False}`` (values read as YAML)."""
+    """``["beta=4", "lr=1e-4", "aux=false"]`` to ``{"beta": 4, "lr": 0.0001, "aux": False}`` (values read as YAML,
+    :func:`auxlib.checks.read_yaml`)."""
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise SystemExit(f"--set takes NAME=VALUE pairs, got {pair!r}.")
-        out[name] = yaml.safe_load(value)
+        try:
+            out[name] = read_yaml(value)
+        except yaml.YAMLError:
+            raise SystemExit(f"--set {name} takes a YAML value, got {value!r}.") from None
     return out
 
 
 def _read_configs(path: str) -> list[RunConfig]:
     """The run configs in a JSON file: one config dict, a list of them, or a run record with a "config" key."""
-    content = json.loads(Path(path).read_text())
+    try:
+        content = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise SystemExit(f"--config must name a readable JSON file, got {path!r} ({error}).") from None
     items = content if isinstance(content, list) else [content]
     try:
         return [RunConfig.from_dict(item.get("config", item)) for item in items]
     except (AttributeError, KeyError, TypeError) as error:
         raise SystemExit(f"--config must name a JSON file with a run config, a list of them or a run.json; "
                          f"{path} is not one ({type(error).__name__}: {error}).") from None
+    except ValueError as error:  # a value the config's checks refuse: their one sentence, with the file
+        raise SystemExit(f"{path}: {error}") from None
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from unittest import mock
 import yaml
 
 from . import results
+from .checks import read_yaml
 from .profiles import PROFILE_NAMES
 
 
@@ -24,7 +25,7 @@ def book_parameters(notebook: str | os.PathLike) -> dict[str, Any]:
     listing = path.parent / "parameters.yml"
     if not listing.exists():
         return {}
-    return dict((yaml.safe_load(listing.read_text()) or {}).get(path.stem) or {})
+    return dict((read_yaml(listing.read_text()) or {}).get(path.stem) or {})
 
 
 def book_chapters(folder: str | os.PathLike = ".") -> list[str]:

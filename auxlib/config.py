@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import is_int, is_number, one_of, positive_int, require
+from .checks import as_number, is_int, is_number, one_of, positive_int, require
 
 #: Data sets auxlib can load, with their image shape (channels, height, width).
 DATASETS: dict[str, tuple[int, int, int]] = {
@@ -57,7 +57,8 @@ PRECISIONS = ("auto", "fp32", "bf16")
 
 def _canonical(value: Any, hint: Any) -> Any:
     """``value`` in the one plain-Python form of the field type ``hint``: numbers of a float field as float, whole
-    numbers of an int field as int, NumPy scalars as Python ones, lists and arrays of a tuple field as tuples.
+    numbers of an int field as int (numbers written as text too, :func:`auxlib.checks.as_number`), NumPy scalars
+    as Python ones, lists and arrays of a tuple field as tuples.
     Values of the wrong kind are returned as they are, for the field's check to name."""
     if value is None:
         return None
@@ -67,6 +68,8 @@ def _canonical(value: Any, hint: Any) -> Any:
         if len(options) != 1:  # a union of config classes: each canonicalises itself
             return value
         kind = options[0]
+    if kind in (float, int):
+        value = as_number(value)
     if kind is float and is_number(value):
         return float(value)
     if kind is int and is_number(value) and float(value).is_integer():

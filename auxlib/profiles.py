@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .checks import as_list, is_int, is_number, one_of, positive_int, require
+from .checks import as_list, as_number, is_int, is_number, one_of, positive_int, require
 from .config import DATASETS, EXTRA_SPLIT, AuxGMVAEConfig, AuxVAEConfig, ClassifierConfig, RunConfig, TrainConfig
 
 PROFILE_NAMES = ("quick", "standard", "paper")
@@ -185,8 +185,7 @@ def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str
         if value is None:
             continue
         default = values[name]
-        if isinstance(default, list):
-            value = as_list(value)
+        value = as_list(value) if isinstance(default, list) else as_number(value)
         if is_int(default):
             positive_int(name, value)
         elif is_number(default):

@@ -143,3 +143,34 @@ def test_name_of_finds_a_config_among_named_settings_by_its_run_key():
     settings = {"a": profiles.auxvae("quick", "synth-svhn"), "b": profiles.plain_vae("quick", "synth-svhn")}
     assert profiles.name_of(profiles.plain_vae("quick", "synth-svhn"), settings) == "b"
     assert profiles.name_of(profiles.plain_vae("quick", "synth-svhn", seed=1), settings) is None
+
+
+@pytest.mark.parametrize("text, number", [("1e-4", 1e-4), ("2.5E+3", 2500.0), (".5", 0.5), ("-3", -3), ("40", 40)])
+def test_numbers_are_read_as_users_write_them_wherever_a_value_is_typed(text, number, capsys):
+    from auxlib.__main__ import main
+    from auxlib.checks import as_number, read_yaml
+    assert read_yaml(f"lr: {text}") == {"lr": number} and as_number(text) == number
+    assert type(as_number(text)) is type(number)
+    assert as_number("inf") == "inf" and as_number([1]) == [1]  # left for the checks to name
+    if number > 0:  # --set, papermill's -y (YAML 1.1 text) and the chapters' list parameters alike
+        main(["config", "exp1", "--profile", "quick", "--dataset", "synth-svhn", "--set", f"lr={text}"])
+        assert json.loads(capsys.readouterr().out)["train"]["lr"] == number
+        assert profiles.auxvae("quick", "synth-svhn", lr=text).train.lr == number
+        assert auxlib.settings("exp1_2", "quick", baseline_beta=text)["baseline_beta"] == number
+        assert auxlib.settings("exp1_2", "quick", betas=f"[{text}, 2]")["betas"] == [number, 2]
+        assert auxlib.settings("exp1_2", "quick", betas=[text])["betas"] == [number]
+
+
+def test_a_wrong_value_on_the_command_line_gets_one_sentence_not_a_traceback(tmp_path):
+    from auxlib.__main__ import main
+    with pytest.raises(SystemExit, match="^lr must be a positive number, got 'oops'.$"):
+        main(["config", "exp1", "--profile", "quick", "--set", "lr=oops"])
+    with pytest.raises(SystemExit, match="^--set lr takes a YAML value, got '\\[1'.$"):
+        main(["config", "exp1", "--profile", "quick", "--set", "lr=[1"])
+    with pytest.raises(SystemExit, match="^--config must name a readable JSON file, got '.*missing.json'"):
+        main(["train", "--config", str(tmp_path / "missing.json")])
+    config = profiles.auxvae("quick", "synth-svhn").to_dict()
+    config["train"]["steps"] = -1
+    (tmp_path / "bad.json").write_text(json.dumps(config))
+    with pytest.raises(SystemExit, match="bad.json: steps must be a positive integer, got -1.$"):
+        main(["train", "--config", str(tmp_path / "bad.json")])
