@@ -4,7 +4,9 @@ what it caches."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +23,19 @@ def configured_folder(given: str | os.PathLike | None, variable: str, default: P
     return Path(os.environ[variable]) if variable in os.environ else default
 
 
+#: Below this many free bytes on its disk, a failed write is put down to a full disk.
+LOW_SPACE = 64 * 2**20
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename, on error it is
-    deleted."""
+    deleted and ``path`` is left as it was.
+
+    Raises:
+        OSError: when the write fails for the file system (a full disk, no permission), naming ``path`` and the
+            cause; writers report a full disk in their own words (``torch.save``: "unexpected pos ...").
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -33,6 +44,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as error:
+        Path(tmp).unlink(missing_ok=True)
+        free = shutil.disk_usage(path.parent).free
+        if free < LOW_SPACE or getattr(error, "errno", None) == errno.ENOSPC:
+            cause = f"the disk is full ({free / 2**20:.0f} MiB free in {path.parent})"
+        else:
+            cause = f"{type(error).__name__}: {error}"
+        raise OSError(f"writing {path} failed: {cause}; the previous file, if any, is unchanged.") from error
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -296,3 +296,31 @@ def test_auto_precision_is_bf16_on_a_cpu_only_with_amx(monkeypatch):
     assert not devices.uses_bf16("auto", cpu)
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
     assert devices.uses_bf16("auto", cpu)
+
+
+def test_a_checkpoint_that_cannot_be_written_names_the_file_and_the_cause(tiny_images, tmp_path, monkeypatch):
+    from collections import namedtuple
+
+    from auxlib import io
+    cfg = small_config()
+    real_save, calls = torch.save, []
+
+    def save_until_the_disk_fills(obj, f):  # torch.save's own words for a full disk
+        calls.append(f)
+        if len(calls) == 2:
+            Path(f).write_bytes(b"partial")
+            raise RuntimeError("[enforce fail at inline_container.cc:603] . unexpected pos 64 vs 0")
+        real_save(obj, f)
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(torch, "save", save_until_the_disk_fills)
+    monkeypatch.setattr(io.shutil, "disk_usage", lambda p: usage(10**9, 10**9, 1024))
+    checkpoint = tmp_path / cfg.key() / store.CHECKPOINT
+    with pytest.raises(OSError, match=f"^writing {checkpoint} failed: the disk is full \\(0 MiB free in "):
+        train.train(cfg, tiny_images, root=tmp_path, progress=False)
+    assert torch.load(checkpoint, weights_only=True)["state"]["step"] == 4  # the previous checkpoint, whole
+    assert sorted(p.name for p in checkpoint.parent.iterdir()) == [store.CHECKPOINT, store.PROGRESS]  # no debris
+    monkeypatch.setattr(io.shutil, "disk_usage", lambda p: usage(10**9, 0, 10**9))
+    with pytest.raises(OSError, match=f"^writing {tmp_path / 'x'} failed: PermissionError: denied; the previous"):
+        with io.atomic_path(tmp_path / "x"):
+            raise PermissionError("denied")
