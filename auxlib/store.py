@@ -3,17 +3,22 @@ finished one is saved and loaded.
 
 A run lives in ``<runs root>/<config key>/``: ``checkpoint.pt`` while it trains (written atomically, with
 ``progress.json`` beside it), then ``model.pt`` and ``run.json`` once it has finished. A file that cannot be read
-is renamed ``*.corrupt`` and the run trains again, with a warning. The runs root is the ``root`` argument, else
+is renamed ``*.corrupt`` and the run trains again, with a warning. While a process trains a run it holds
+``train.lock`` in the run's folder (:func:`training_lock`): a second process that asks for the same run waits
+for the first and loads its result. The runs root is the ``root`` argument, else
 ``$AUXLIB_RUNS``, else ``~/.cache/auxlib/runs``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import shutil
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,8 @@ RECORD = "run.json"
 PROGRESS = "progress.json"
 #: The record of a run whose loss stopped being finite, up to its last log row, with the step it happened at.
 DIVERGED = "diverged.json"
+#: Held (flock) by the process that trains the run; the operating system releases it when that process dies.
+LOCK = "train.lock"
 
 
 def runs_root(root: str | os.PathLike | None = None) -> Path:
@@ -113,6 +120,46 @@ def load_finished(folder: Path, device: torch.device) -> Run | None:
     except Exception as error:  # a damaged cache entry is retrained, not fatal
         set_aside([folder / RECORD, folder / WEIGHTS], error)
         return None
+
+
+@contextlib.contextmanager
+def training_lock(folder: Path, place: World) -> Iterator[None]:
+    """Hold the lock of the run in ``folder`` (rank 0 of a torchrun launch holds it for every rank): a process
+    that asks for a run another process is training waits here, with a warning naming the owner's pid, until the
+    owner finishes or dies, and then finds its result. A killed owner never leaves the lock stuck, since the
+    operating system drops an flock with its holder. The lock file is removed when the lock is let go."""
+    together = place.size > 1 and dist.is_initialized()
+    if place.rank != 0:
+        if together:
+            dist.barrier()  # rank 0 holds the lock
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK
+    while True:
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "unknown"
+            warnings.warn(f"run {folder} is being trained by another process (pid {owner}); waiting for it to "
+                          "finish, then loading its result.", stacklevel=4)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        if path.exists() and os.path.samefile(path, handle.fileno()):
+            break  # the previous holder removed the file it locked: lock the one that is there now
+        handle.close()
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        if together:
+            dist.barrier()
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        handle.close()
 
 
 def save_checkpoint(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuffle_rng: torch.Generator,

@@ -31,7 +31,7 @@ from .devices import World, torchrun_rank, uses_bf16, world
 from .io import atomic_path
 from .models import build
 from .store import (CHECKPOINT, DIVERGED, RECORD, Record, Run, TrainState, load_finished, load_run, read_diverged,
-                    read_record, resume, runs_root, save_checkpoint, save_diverged, save_finished)
+                    read_record, resume, runs_root, save_checkpoint, save_diverged, save_finished, training_lock)
 
 
 class BatchSampler:
@@ -118,7 +118,8 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
 
     Under ``torchrun`` every process calls this with the same config: each takes its 1/N share of every global
     batch (disjoint shards of each epoch), DistributedDataParallel averages the gradients, and rank 0 alone writes
-    the checkpoints and the finished run.
+    the checkpoints and the finished run. A run that another process is training is waited for and loaded, not
+    trained twice (:func:`auxlib.store.training_lock`).
 
     Args:
         config: the run (model, training and data settings).
@@ -135,6 +136,17 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
     """
     folder = runs_root(root) / config.key()
     place = world(config.train.device)
+    finished = load_finished(folder, place.device)
+    if finished is not None:
+        return finished
+    with training_lock(folder, place):
+        return _train_locked(config, data, folder, place, root, progress)
+
+
+def _train_locked(config: RunConfig, data: datasets.ImageSet | None, folder: Path, place: World,
+                  root: str | os.PathLike | None, progress: bool) -> Run:
+    """:func:`train` once this process holds the run's lock: the run may have been finished meanwhile by the
+    lock's previous holder."""
     finished = load_finished(folder, place.device)
     if finished is not None:
         return finished

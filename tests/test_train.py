@@ -163,6 +163,24 @@ def test_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tiny_images
     assert resumed.history == reference.history
 
 
+def test_a_run_another_process_is_training_is_waited_for_and_loaded_not_trained_twice(tiny_images, tmp_path,
+                                                                                        monkeypatch):
+    cfg = small_config(**_LONG)
+    np.savez(tmp_path / "images.npz", x=tiny_images.images, y=tiny_images.labels)
+    folder = tmp_path / cfg.key()
+    owner = subprocess.Popen([sys.executable, "-c", _CHILD, str(tmp_path / "images.npz"), str(tmp_path)],
+                             cwd=Path(__file__).resolve().parents[1])
+    deadline = time.monotonic() + 120
+    while not (folder / store.CHECKPOINT).exists() and owner.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (folder / store.LOCK).read_text() == str(owner.pid)
+    monkeypatch.setattr(train, "_loop", lambda *args: pytest.fail("a run another process trains was trained again"))
+    with pytest.warns(UserWarning, match=f"is being trained by another process \\(pid {owner.pid}\\); waiting"):
+        waited = train.train(cfg, tiny_images, root=tmp_path, progress=False)
+    assert owner.wait() == 0 and waited.history[-1]["step"] == _LONG["steps"]
+    assert not (folder / store.LOCK).exists()
+
+
 def test_train_all_trains_side_by_side_and_returns_runs_in_order(tiny_images, tmp_path, monkeypatch):
     monkeypatch.setenv("AUXLIB_DATA", str(tmp_path / "data"))  # the worker processes load the data themselves
     data.save(tiny_images, data.cache_path("cifar10", "train"))
