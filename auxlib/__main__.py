@@ -96,8 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         print(yaml.safe_dump(book.book_parameters(args.notebook), default_flow_style=True).strip())
         return
 
-    existing = [data.cache_path(args.name, s, args.root) for s in data.SPLITS[args.name]]
-    if not args.force and any(p.exists() for p in existing):
+    if not args.force and data.imported(args.name, args.root):
         print(f"{args.name} is already in {data.data_root(args.root) / args.name} (use --force to import again).")
         return
     for written in data.import_image_folder(args.path, args.name, args.root):

@@ -11,7 +11,9 @@ Command line: ``python -m auxlib import-data PATH --name cifar10`` imports an Im
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import tarfile
 import tempfile
 from collections.abc import Sequence
@@ -221,14 +223,21 @@ def read_image_folder(path: str | os.PathLike, classes: tuple[str, ...] | None =
     return ImageSet(np.stack(images), labels)
 
 
+#: Written into ``<root>/<name>/`` once every split of an import is in the cache: an import without it is
+#: half done, and the next one does it again.
+IMPORTED = "imported.json"
+
+
 def import_image_folder(path: str | os.PathLike, name: str, root: str | os.PathLike | None = None) -> list[Path]:
     """Import an ImageFolder copy of a data set (``PATH/<split>/<class>/*.jpg``) or a ``.tar.gz`` of one into
-    the cache. Returns the cache files written."""
+    the cache, whole or not at all: each split is written atomically and :data:`IMPORTED` last, and an archive
+    is extracted into a scratch folder that a later import removes if its process died. Returns the cache files
+    written. Raises DataNotFoundError when ``path`` holds none of the data set's split folders."""
     if name not in DATASETS:
         raise ValueError(f"name must be one of {', '.join(DATASETS)}, got {name!r}.")
     path = Path(path)
     if path.is_file() and path.name.endswith((".tar.gz", ".tgz", ".tar")):
-        with tempfile.TemporaryDirectory(dir=_scratch_dir(root)) as tmp:
+        with tempfile.TemporaryDirectory(dir=_scratch_dir(root), prefix=f"{_SCRATCH}{os.getpid()}-") as tmp:
             with tarfile.open(path) as tar:
                 tar.extractall(tmp, filter="data")
             return import_image_folder(_tree_root(Path(tmp), name), name, root)
@@ -241,13 +250,44 @@ def import_image_folder(path: str | os.PathLike, name: str, root: str | os.PathL
         target = cache_path(name, split, root)
         save(read_image_folder(path / split, classes), target)
         written.append(target)
+    with atomic_path(data_root(root) / name / IMPORTED) as tmp:
+        tmp.write_text(json.dumps({"splits": splits}))
     return written
 
 
+def imported(name: str, root: str | os.PathLike | None = None) -> list[Path]:
+    """The cache files of the last whole import of data set ``name`` (:func:`import_image_folder`); empty when
+    there was none, or when one of its files is gone."""
+    marker = data_root(root) / name / IMPORTED
+    if not marker.exists():
+        return []
+    files = [cache_path(name, s, root) for s in json.loads(marker.read_text())["splits"]]
+    return files if all(f.exists() for f in files) else []
+
+
+#: The prefix of an import's scratch folder in the data root, followed by the importing process's pid.
+_SCRATCH = ".import-"
+
+
 def _scratch_dir(root: str | os.PathLike | None) -> Path:
+    """The data root, cleared of the scratch folders of imports whose process has died."""
     folder = data_root(root)
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{_SCRATCH}*"):
+        pid = old.name.removeprefix(_SCRATCH).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
     return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def _tree_root(folder: Path, name: str) -> Path:

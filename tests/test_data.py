@@ -160,6 +160,38 @@ def test_command_line_import_is_idempotent(tmp_path, capsys):
     assert "already in" in capsys.readouterr().out
 
 
+def test_an_import_killed_halfway_is_done_again_by_the_next_and_leaves_no_debris(tmp_path, monkeypatch, capsys):
+    import subprocess
+    import sys
+    import tarfile
+
+    from auxlib.__main__ import main
+    write_image_folder(tmp_path / "tree", {"train": 6, "test": 3})
+    with tarfile.open(tmp_path / "tree.tar.gz", "w:gz") as tar:
+        tar.add(tmp_path / "tree", arcname="cifar")
+    cache, command = tmp_path / "cache", ["import-data", str(tmp_path / "tree.tar.gz"), "--name", "cifar10"]
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (cache / f".import-{int(dead.stdout)}-x1y2" / "cifar").mkdir(parents=True)  # a killed import's scratch folder
+    real_save = data.save
+
+    def killed_after_the_first_split(images, path):
+        real_save(images, path)
+        raise KeyboardInterrupt  # as a kill would stop it, between two splits
+
+    monkeypatch.setattr(data, "save", killed_after_the_first_split)
+    with pytest.raises(KeyboardInterrupt):
+        main([*command, "--root", str(cache)])
+    assert sorted(p.name for p in (cache / "cifar10").iterdir()) == ["train.npz"]  # test.npz never came
+    assert data.imported("cifar10", cache) == []
+    monkeypatch.setattr(data, "save", real_save)
+    main([*command, "--root", str(cache)])
+    assert "wrote" in capsys.readouterr().out
+    assert sorted(p.name for p in data.imported("cifar10", cache)) == ["test.npz", "train.npz"]
+    assert sorted(p.name for p in cache.iterdir()) == ["cifar10"]  # no scratch folder left, the dead one removed
+    main([*command, "--root", str(cache)])
+    assert "already in" in capsys.readouterr().out
+
+
 def test_subsets_are_disjoint_and_the_first_matches_subset():
     images = data.ImageSet(np.zeros((50, 2, 2, 3), np.uint8), np.arange(50), {"f": np.arange(50) * 2})
     a, b = images.subsets([10, 15], seed=3)
