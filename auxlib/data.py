@@ -37,6 +37,11 @@ class DataNotFoundError(FileNotFoundError):
     """A data set is not in the cache and could not be obtained."""
 
 
+class BadDataError(ValueError):
+    """A data file whose contents are not what its format promises (dtype, value range, shape, labels): it is
+    refused before anything is cached."""
+
+
 class ImageSet(NamedTuple):
     """Images ``(N, H, W, C)`` uint8, labels ``(N,)`` int64, and per-image factors (or None)."""
 
@@ -85,6 +90,38 @@ def to_tensor(images: np.ndarray, device: torch.device | str = "cpu", channels_l
     return tensor.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format).to(device)
 
 
+#: The images every data set here holds, height x width x channels.
+IMAGE_SHAPE = (32, 32, 3)
+
+
+def checked(images: np.ndarray, labels: np.ndarray, source: str | os.PathLike, labels_from: int = 0) -> ImageSet:
+    """Images (N, 32, 32, 3) and their N labels as read from ``source``, checked before they are used or cached:
+    pixel values whole numbers in 0-255, labels whole numbers in ``labels_from`` .. ``labels_from + 9``. Returns
+    uint8 images and int64 labels.
+
+    Raises:
+        BadDataError: naming ``source`` and the first thing that is wrong.
+    """
+    images, labels = np.asarray(images), np.asarray(labels).reshape(-1)
+    last = labels_from + 9
+    problem = None
+    if images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
+        problem = f"its images have shape {images.shape}, not N x {' x '.join(map(str, IMAGE_SHAPE))}"
+    elif len(labels) != len(images):
+        problem = f"it holds {len(images)} images and {len(labels)} labels"
+    elif images.dtype != np.uint8 and not np.issubdtype(images.dtype, np.integer):
+        problem = f"its pixels are {images.dtype} values, not whole numbers in 0-255"
+    elif images.dtype != np.uint8 and images.size and (images.min() < 0 or images.max() > 255):
+        problem = f"its pixel values run from {images.min()} to {images.max()}, outside 0-255"
+    elif labels.size and not (np.isfinite(labels).all() and np.array_equal(labels, np.round(labels))):
+        problem = f"its labels include values that are not whole numbers ({labels[labels != np.round(labels)][:3]})"
+    elif labels.size and (labels.min() < labels_from or labels.max() > last):
+        problem = f"its labels run from {labels.min():g} to {labels.max():g}, outside {labels_from}-{last}"
+    if problem:
+        raise BadDataError(f"{source} cannot be used: {problem}.")
+    return ImageSet(np.ascontiguousarray(images, dtype=np.uint8), labels.astype(np.int64))
+
+
 def data_root(root: str | os.PathLike | None = None) -> Path:
     """Where data sets are cached: ``root``, else ``$AUXLIB_DATA``, else ``~/.cache/auxlib/data``."""
     return configured_folder(root, "AUXLIB_DATA", CACHE / "data")
@@ -107,7 +144,11 @@ def load(name: str, split: str = "train", root: str | os.PathLike | None = None)
         save(_FETCHERS[name](split, data_root(root) / name), path)
     with np.load(path) as npz:
         factors = {k[len("factor_"):]: npz[k] for k in npz.files if k.startswith("factor_")}
-        return ImageSet(npz["images"], npz["labels"].astype(np.int64), factors or None)
+        try:
+            found = checked(npz["images"], npz["labels"], path)
+        except BadDataError as error:
+            raise BadDataError(f"{error} Delete it and it is built again.") from None
+        return ImageSet(found.images, found.labels, factors or None)
 
 
 def load_training(name: str, extra: bool = False, root: str | os.PathLike | None = None) -> ImageSet:
@@ -146,7 +187,7 @@ def _fetch_cifar10(split: str, folder: Path) -> ImageSet:
         raise _torchvision_error("cifar10", folder, error,
                                  "connecting to the internet, or importing an ImageFolder copy with "
                                  "`python -m auxlib import-data PATH --name cifar10`") from error
-    return ImageSet(np.asarray(ds.data, dtype=np.uint8), np.asarray(ds.targets, dtype=np.int64))
+    return checked(ds.data, ds.targets, folder / "torchvision")
 
 
 #: Where SVHN's files come from (the Stanford Street View House Numbers page).
@@ -156,20 +197,21 @@ SVHN_URL = "http://ufldl.stanford.edu/housenumbers/"
 def read_svhn_mat(path: str | os.PathLike) -> ImageSet:
     """One of SVHN's ``<split>_32x32.mat`` files: ``X`` a 32 x 32 x 3 x N uint8 array, ``y`` N x 1 labels in
     1..10, where 10 stands for the digit 0. Returns NHWC images and labels 0-9. Raises DataNotFoundError naming
-    the file when it cannot be read as one (a truncated download, say)."""
+    the file when it cannot be read as one (a truncated download, say), and BadDataError when its values are
+    not what the format promises (:func:`checked`)."""
     from scipy.io import loadmat
 
     path = Path(path)
     try:
         content = loadmat(path)
-        images, labels = np.asarray(content["X"]), np.asarray(content["y"]).reshape(-1)
-        if images.ndim != 4 or images.shape[:3] != (32, 32, 3) or images.shape[3] != len(labels):
-            raise ValueError(f"X has shape {images.shape} and y {len(labels)} labels, not 32 x 32 x 3 x N and N")
+        images, labels = np.asarray(content["X"]), np.asarray(content["y"])
     except Exception as error:  # scipy raises ValueError, OSError, MatReadError... for damaged files
         raise DataNotFoundError(f"{path} is not a readable SVHN file ({type(error).__name__}: {error}); download it "
                                 f"again from {SVHN_URL}.") from error
-    return ImageSet(np.ascontiguousarray(images.transpose(3, 0, 1, 2), dtype=np.uint8),
-                    (labels % 10).astype(np.int64))
+    if images.ndim != 4:
+        raise BadDataError(f"{path} cannot be used: its X has shape {images.shape}, not 32 x 32 x 3 x N.")
+    found = checked(images.transpose(3, 0, 1, 2), labels, path, labels_from=1)
+    return ImageSet(found.images, found.labels % 10)
 
 
 def _fetch_svhn(split: str, folder: Path) -> ImageSet:
@@ -217,10 +259,13 @@ def read_image_folder(path: str | os.PathLike, classes: tuple[str, ...] | None =
         relabel = {folder.class_to_idx[c]: classes.index(c) for c in folder.classes}
     else:
         relabel = {i: i for i in range(len(folder.classes))}
-    images = [np.asarray(Image.open(f).convert("RGB"), dtype=np.uint8)
-              for f, _ in tqdm(folder.samples, desc=f"decode {Path(path).name}", unit="img", mininterval=5)]
-    labels = np.array([relabel[c] for _, c in folder.samples], dtype=np.int64)
-    return ImageSet(np.stack(images), labels)
+    images = []
+    for file, _ in tqdm(folder.samples, desc=f"decode {Path(path).name}", unit="img", mininterval=5):
+        images.append(np.asarray(Image.open(file).convert("RGB"), dtype=np.uint8))
+        if images[-1].shape != IMAGE_SHAPE:
+            raise BadDataError(f"{file} cannot be used: it is {images[-1].shape[1]} x {images[-1].shape[0]} "
+                               f"pixels, not {IMAGE_SHAPE[1]} x {IMAGE_SHAPE[0]}.")
+    return checked(np.stack(images), [relabel[c] for _, c in folder.samples], path)
 
 
 #: Written into ``<root>/<name>/`` once every split of an import is in the cache: an import without it is

@@ -234,3 +234,41 @@ def test_a_truncated_svhn_file_gives_one_error_naming_it(tmp_path):
     with pytest.raises(data.DataNotFoundError, match=rf"{path} is not a readable SVHN file .* download it again"):
         data.load("svhn", "test", root=tmp_path)
     assert not data.cache_path("svhn", "test", tmp_path).exists()
+
+
+@pytest.mark.parametrize("x, y, problem", [
+    (lambda im: im.astype(np.float64) / 255, None, "its pixels are float64 values, not whole numbers in 0-255"),
+    (lambda im: np.where(im == 255, 256, im.astype(np.int16)), None, "its pixel values run from 0 to 256, outside"),
+    (lambda im: im.astype(np.int16) - 1, None, "its pixel values run from -1 to 254, outside 0-255"),
+    (None, lambda y: np.where(y == 3, 11, y), "its labels run from 1 to 11, outside 1-10"),
+    (None, lambda y: np.where(y == 3, np.nan, y.astype(float)), "its labels include values that are not whole"),
+    (None, lambda y: y[:-1], "it holds 20 images and 19 labels"),
+    (lambda im: im[..., :1], None, "its images have shape \\(20, 32, 32, 1\\), not N x 32 x 32 x 3")])
+def test_an_svhn_file_with_values_outside_its_format_is_refused_by_name_and_never_cached(tmp_path, x, y, problem):
+    from scipy.io import savemat
+    images, labels = marked_images(20)
+    stored_x, stored_y = images.transpose(1, 2, 3, 0), np.where(labels == 0, 10, labels).astype(np.uint8)
+    if x is not None:
+        stored_x = x(images).transpose(1, 2, 3, 0)
+    if y is not None:
+        stored_y = y(stored_y)
+    (tmp_path / "svhn").mkdir()
+    path = tmp_path / "svhn" / "test_32x32.mat"
+    savemat(path, {"X": np.ascontiguousarray(stored_x), "y": stored_y[:, None]})
+    with pytest.raises(data.BadDataError, match=f"^{path} cannot be used: {problem}"):
+        data.load("svhn", "test", root=tmp_path)
+    assert not data.cache_path("svhn", "test", tmp_path).exists()
+
+
+def test_image_folders_and_cache_files_that_break_their_format_are_refused_by_name(tmp_path):
+    write_image_folder(tmp_path / "tree", {"test": 3})
+    small = tmp_path / "tree" / "test" / "cat" / "small.png"
+    Image.fromarray(np.zeros((28, 30, 3), np.uint8)).save(small)
+    with pytest.raises(data.BadDataError, match=f"^{small} cannot be used: it is 30 x 28 pixels, not 32 x 32."):
+        data.import_image_folder(tmp_path / "tree", "cifar10", root=tmp_path / "cache")
+    assert not data.cache_path("cifar10", "test", tmp_path / "cache").exists()
+    cached = data.cache_path("cifar10", "test", tmp_path)
+    data.save(data.ImageSet(np.zeros((4, 32, 32, 3), np.uint8), np.array([0, 1, 2, 12])), cached)
+    with pytest.raises(data.BadDataError, match=f"^{cached} cannot be used: its labels run from 0 to 12, outside "
+                                                "0-9. Delete it and it is built again.$"):
+        data.load("cifar10", "test", root=tmp_path)
