@@ -290,6 +290,24 @@ def test_a_run_stopped_at_its_time_limit_resumes_to_the_uninterrupted_result(tin
     assert sorted(p.name for p in folder.iterdir()) == ["model.pt", "run.json"]  # no checkpoint, no progress file
 
 
+def test_a_run_resumed_with_another_thread_count_warns_and_differs_only_by_rounding(tiny_images, tmp_path):
+    config = small_config(steps=12, log_every=4, checkpoint_every=100, precision="fp32")
+    hurried = dataclasses.replace(config, train=dataclasses.replace(config.train, max_minutes=1e-9))
+    threads = torch.get_num_threads()
+    with pytest.raises(train.TimeLimitReached):
+        train.train(hurried, tiny_images, root=tmp_path / "stopped", progress=False)
+    torch.set_num_threads(threads + 1)
+    try:
+        with pytest.warns(UserWarning, match=f"was trained on cpu with {threads} torch threads? and is resumed on "
+                                             f"cpu with {threads + 1} torch threads: .* same to the bit"):
+            resumed = train.train(config, tiny_images, root=tmp_path / "stopped", progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    whole = train.train(config, tiny_images, root=tmp_path / "whole", progress=False)
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(resumed.model.state_dict().values(),
+                                                              whole.model.state_dict().values()))
+
+
 def test_the_command_line_reports_a_time_limit_and_continues_the_run(tmp_path, capsys, monkeypatch):
     from auxlib.__main__ import main
 
