@@ -27,7 +27,7 @@ from .config import RunConfig
 from .data import ImageSet, to_tensor
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
 from .profiles import experiment
-from .store import Record
+from .store import Record, Run
 
 #: Settings of the paper's method, one change at a time from the standard profile's AuxVAE.
 PAPER_METHOD: dict[str, dict[str, Any]] = {
@@ -134,6 +134,12 @@ def readout(model: nn.Module, record: Record, fit: ImageSet, held: ImageSet, see
     measured = placement.measure(model, fit, held, probes=["mlp"], seed=seed)
     return {"probes": measured, "groups": placement.group_scores(measured["matrix"]["mlp"]),
             "fig2": fig2_ratios(model, grids, seed=seed), "decodes": {d: scores_at(record)[d] for d in DECODES}}
+
+
+def readouts(runs: dict[str, Run], fit: ImageSet, held: ImageSet, seed: int = 0, grids: int = 5
+             ) -> dict[str, dict[str, Any]]:
+    """:func:`readout` of each trained run, by name: the rows :func:`table` makes its table of."""
+    return {name: readout(run.model, run, fit, held, seed, grids) for name, run in runs.items()}
 
 
 def table(readouts: dict[str, dict[str, Any]]) -> pd.DataFrame:
