@@ -46,6 +46,14 @@ def fig3_checks(scores: dict[str, float], classifier: float, chance: float) -> d
     }
 
 
+# Experiment 1.1 (the paper's Fig. 2): the grids that draw z_g again show legible digits when the digit classifier
+# reads at least this share of their decodes with confidence (:func:`auxlib.judge.legible_share`), as a share of
+# what it reads of real test images.
+LEGIBLE_OF_TEST = 0.5
+#: The classifier judges legibility only when it reads at least this share of real test images with confidence.
+LEGIBLE_KNOWN = 0.5
+
+
 # Placement (the placement chapter): where a factor lives, and when a difference is more than noise.
 #: A factor lives in a latent part when that part's probe score is at least LOCATION_MARGIN above every other's;
 #: no part holds it when none reaches LOCATION_FLOOR.

@@ -30,6 +30,8 @@ from .io import CACHE, atomic_path, configured_folder
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 #: How pages name each data set, so that a reader always knows which data a figure shows.
 NAMES = {"cifar10": "CIFAR-10", "svhn": "SVHN", "synth-svhn": "synth-svhn (the synthetic stand-in for SVHN)"}
+#: The data sets of house-number digits, whose labels are the digit.
+DIGITS = ("svhn", "synth-svhn")
 SPLITS = {name: ("train", "test", "extra") if name in EXTRA_SPLIT else ("train", "test") for name in DATASETS}
 
 

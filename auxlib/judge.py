@@ -15,7 +15,7 @@ from torch import nn
 from torchvision.transforms.v2 import functional as tvf
 
 from . import metrics
-from .models import predict, to_unit
+from .models import outputs, predict, to_unit
 
 
 def accuracy(classifier: nn.Module, images: torch.Tensor, labels: np.ndarray) -> float:
@@ -40,3 +40,14 @@ def blur_accuracies(classifier: nn.Module, images: torch.Tensor, labels: np.ndar
                     sigmas: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0)) -> dict[float, float]:
     """The classifier's :func:`accuracy` on ``images`` blurred by each of ``sigmas`` (pixels), by sigma."""
     return {float(s): accuracy(classifier, blur(images, s), labels) for s in sigmas}
+
+
+#: A decode is legible when the classifier puts at least this probability on one class.
+LEGIBLE = 0.9
+
+
+def legible_share(classifier: nn.Module, images: torch.Tensor, threshold: float = LEGIBLE) -> float:
+    """The share of ``images`` (uint8 or [0, 1] float NCHW) that ``classifier`` reads with confidence: its top
+    class probability at least ``threshold``. It stands for "a legible digit" in the paper's Fig. 2 (section
+    3.1); the classifier's share on real test images is the known answer a decode is compared with."""
+    return float((outputs(classifier, images).softmax(1).amax(1) >= threshold).float().mean())

@@ -452,20 +452,25 @@ class Classifier(nn.Module):
 
 
 @torch.no_grad()
-def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500,
+def outputs(model: nn.Module, images: torch.Tensor, batch_size: int = 500,
             logits: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
-    """Argmax labels for many images (uint8 or [0, 1] float NCHW), in eval mode and batches.
-
-    ``logits`` is the model's function to take the argmax of: ``model`` itself (a classifier) unless given.
-    """
+    """The logits (N, classes) for many images (uint8 or [0, 1] float NCHW), in eval mode and batches, without
+    gradients. ``logits`` is the model's function that gives them: ``model`` itself (a classifier) unless given."""
     logits = logits or model
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    labels = torch.cat([logits(images[i:i + batch_size].to(device)).argmax(1).cpu()
-                        for i in range(0, len(images), batch_size)])
+    with torch.no_grad():
+        out = torch.cat([logits(images[i:i + batch_size].to(device)).float().cpu()
+                         for i in range(0, len(images), batch_size)])
     model.train(was_training)
-    return labels
+    return out
+
+
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500,
+            logits: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+    """Argmax labels (N,) of :func:`outputs`."""
+    return outputs(model, images, batch_size, logits).argmax(1)
 
 
 _MODELS: dict[type, type[nn.Module]] = {AuxVAEConfig: AuxVAE, AuxGMVAEConfig: AuxGMVAE, ClassifierConfig: Classifier}

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import claims
+from . import claims, judge
 from .config import RunConfig
 from .data import NAMES
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
@@ -124,6 +124,33 @@ def fig2_ratios(ratios: pd.DataFrame) -> str:
               f"again on {'every data set' if ratios.index.get_level_values(0).nunique() > 1 else 'this data set'}")
     return text + (f"{target}, is met by {', '.join(met.index[met.values])} and missed by "
                    f"{', '.join(met.index[~met.values]) or 'none'}." if met.any() else f"{target}, is met by none.")
+
+
+def fig2_legible(legible: pd.DataFrame, digits: Sequence[str]) -> str:
+    """Experiment 1.1: per data set and setting (the two levels of the index), the share of the Fig. 2 grids'
+    decodes that the data set's classifier reads with confidence (:func:`auxlib.judge.legible_share`), in the
+    grids that draw z_g again ("z_g drawn") and z_l again ("z_l drawn"), beside its share of test images ("test
+    images"); the data sets of ``digits`` are held to the target: legible digits where z_g is drawn, at least
+    :data:`auxlib.claims.LEGIBLE_OF_TEST` of the test images' share, once the classifier passes its known answer
+    (at least :data:`auxlib.claims.LEGIBLE_KNOWN` of the test images read with confidence)."""
+    text = ""
+    for dataset, rows in legible.groupby(level=0, sort=False):
+        said = [f"{r['z_g drawn']:.0%} and {r['z_l drawn']:.0%} for **{setting}**"
+                for (_, setting), r in rows.iterrows()]
+        text += (f"On {dataset}, the classifier reads {rows['test images'].iloc[0]:.0%} of the test images with "
+                 f"confidence (top probability at least {judge.LEGIBLE:g}), and of the decodes in the grids that draw "
+                 f"$z_g$ again and $z_l$ again, {', '.join(said)}. ")
+    held = legible[legible.index.get_level_values(0).isin(digits)]
+    if held.empty:
+        return text.strip()
+    if (held["test images"] < claims.LEGIBLE_KNOWN).any():
+        return text + (f"The classifier reads fewer than {claims.LEGIBLE_KNOWN:.0%} of the real test images with "
+                       "confidence, so its reading of the decodes cannot judge whether they hold legible digits.")
+    ok = (held["z_g drawn"] >= claims.LEGIBLE_OF_TEST * held["test images"]).groupby(level=1, sort=False).all()
+    target = (f"The target, legible digits where $z_g$ is drawn again (at least {claims.LEGIBLE_OF_TEST:.0%} of the "
+              "test images' share)")
+    return text + (f"{target}, is met by {', '.join(ok.index[ok.values])} and missed by "
+                   f"{', '.join(ok.index[~ok.values]) or 'none'}." if ok.any() else f"{target}, is met by none.")
 
 
 def classifier_trained(run: Run, accuracy: float, images: int) -> str:

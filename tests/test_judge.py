@@ -40,3 +40,23 @@ def test_blur_accuracies_fall_as_blur_erases_what_the_classifier_reads():
     scores = judge.blur_accuracies(Brightness(), spots(), labels, sigmas=(0, 3.0))
     assert scores == {0.0: 1.0, 3.0: 0.0}
     assert judge.accuracy(Brightness(), spots(), labels) == 1.0
+
+
+class _Confident(torch.nn.Module):
+    """Logits that put ~0.99 on class 0 for images whose first pixel is bright, and spread evenly otherwise."""
+
+    def __init__(self):
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        bright = (x.float()[:, 0, 0, 0] > 0.5).float()
+        return torch.nn.functional.one_hot(torch.zeros(len(x), dtype=torch.long), 10).float() * 10 * bright[:, None]
+
+
+def test_legible_share_counts_the_images_read_with_confidence():
+    x = torch.zeros(8, 3, 32, 32)
+    x[:3, 0, 0, 0] = 1.0
+    assert judge.legible_share(_Confident(), x) == pytest.approx(3 / 8)
+    assert judge.legible_share(_Confident(), x, threshold=0.05) == 1.0  # an even spread gives 0.1 to each class
+    assert judge.legible_share(_Confident(), x, threshold=0.9999) == 0.0
