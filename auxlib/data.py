@@ -111,7 +111,7 @@ def checked(images: np.ndarray, labels: np.ndarray, source: str | os.PathLike, l
         problem = f"its images have shape {images.shape}, not N x {' x '.join(map(str, IMAGE_SHAPE))}"
     elif len(labels) != len(images):
         problem = f"it holds {len(images)} images and {len(labels)} labels"
-    elif images.dtype != np.uint8 and not np.issubdtype(images.dtype, np.integer):
+    elif not np.issubdtype(images.dtype, np.integer):
         problem = f"its pixels are {images.dtype} values, not whole numbers in 0-255"
     elif images.dtype != np.uint8 and images.size and (images.min() < 0 or images.max() > 255):
         problem = f"its pixel values run from {images.min()} to {images.max()}, outside 0-255"
