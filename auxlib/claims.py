@@ -48,7 +48,7 @@ def fig3_checks(scores: dict[str, float], classifier: float, chance: float) -> d
 
 # Experiment 1.1 (the paper's Fig. 2): the grids that draw z_g again show legible digits when the digit classifier
 # reads at least this share of their decodes with confidence (:func:`auxlib.judge.legible_share`), as a share of
-# what it reads of real test images.
+# what it reads of the model's reconstructions of test images (decodes as blurred as the grids').
 LEGIBLE_OF_TEST = 0.5
 #: The classifier judges legibility only when it reads at least this share of real test images with confidence.
 LEGIBLE_KNOWN = 0.5

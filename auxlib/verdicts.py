@@ -127,28 +127,29 @@ def fig2_ratios(ratios: pd.DataFrame) -> str:
 
 
 def fig2_legible(legible: pd.DataFrame, digits: Sequence[str]) -> str:
-    """Experiment 1.1: per data set and setting (the two levels of the index), the share of the Fig. 2 grids'
-    decodes that the data set's classifier reads with confidence (:func:`auxlib.judge.legible_share`), in the
-    grids that draw z_g again ("z_g drawn") and z_l again ("z_l drawn"), beside its share of test images ("test
-    images"); the data sets of ``digits`` are held to the target: legible digits where z_g is drawn, at least
-    :data:`auxlib.claims.LEGIBLE_OF_TEST` of the test images' share, once the classifier passes its known answer
-    (at least :data:`auxlib.claims.LEGIBLE_KNOWN` of the test images read with confidence)."""
+    """Experiment 1.1: per data set and setting (the two levels of the index), the share of images that the data
+    set's classifier reads with confidence (:func:`auxlib.judge.legible_share`): real test images ("test
+    images", the known answer), the model's reconstructions of them ("reconstructions", decodes as blurred as the
+    grids'), and the Fig. 2 grids' decodes that draw z_g again ("z_g drawn") and z_l again ("z_l drawn"). The data
+    sets of ``digits`` are held to the target, legible digits where z_g is drawn: at least
+    :data:`auxlib.claims.LEGIBLE_OF_TEST` of the reconstructions' share, once the classifier passes its known
+    answer (at least :data:`auxlib.claims.LEGIBLE_KNOWN` of the test images read with confidence)."""
     text = ""
     for dataset, rows in legible.groupby(level=0, sort=False):
-        said = [f"{r['z_g drawn']:.0%} and {r['z_l drawn']:.0%} for **{setting}**"
+        said = [f"{r['reconstructions']:.0%}, {r['z_g drawn']:.0%} and {r['z_l drawn']:.0%} for **{setting}**"
                 for (_, setting), r in rows.iterrows()]
         text += (f"On {dataset}, the classifier reads {rows['test images'].iloc[0]:.0%} of the test images with "
-                 f"confidence (top probability at least {judge.LEGIBLE:g}), and of the decodes in the grids that draw "
-                 f"$z_g$ again and $z_l$ again, {', '.join(said)}. ")
+                 f"confidence (top probability at least {judge.LEGIBLE:g}); of their reconstructions and of the "
+                 f"decodes in the grids that draw $z_g$ again and $z_l$ again, {', '.join(said)}. ")
     held = legible[legible.index.get_level_values(0).isin(digits)]
     if held.empty:
         return text.strip()
     if (held["test images"] < claims.LEGIBLE_KNOWN).any():
         return text + (f"The classifier reads fewer than {claims.LEGIBLE_KNOWN:.0%} of the real test images with "
                        "confidence, so its reading of the decodes cannot judge whether they hold legible digits.")
-    ok = (held["z_g drawn"] >= claims.LEGIBLE_OF_TEST * held["test images"]).groupby(level=1, sort=False).all()
+    ok = (held["z_g drawn"] >= claims.LEGIBLE_OF_TEST * held["reconstructions"]).groupby(level=1, sort=False).all()
     target = (f"The target, legible digits where $z_g$ is drawn again (at least {claims.LEGIBLE_OF_TEST:.0%} of the "
-              "test images' share)")
+              "reconstructions' share)")
     return text + (f"{target}, is met by {', '.join(ok.index[ok.values])} and missed by "
                    f"{', '.join(ok.index[~ok.values]) or 'none'}." if ok.any() else f"{target}, is met by none.")
 
