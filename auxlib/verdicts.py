@@ -109,6 +109,15 @@ def latent_terms(runs: dict[str, Run]) -> str:
                         f"{run.history[-1]['kl_l']:.1f} in $z_l$" for name, run in runs.items()) + ".")
 
 
+def _met_by(target: str, met: pd.Series) -> str:
+    """``"<target>, is met by a and missed by b."`` from one boolean per setting (``"is met by none."`` when
+    none meets it)."""
+    if not met.any():
+        return f"{target}, is met by none."
+    return (f"{target}, is met by {', '.join(met.index[met.values])} and missed by "
+            f"{', '.join(met.index[~met.values]) or 'none'}.")
+
+
 def fig2_ratios(ratios: pd.DataFrame) -> str:
     """Experiment 1.1: per data set and setting (the two levels of the index), how many times as much drawing
     z_l again moves the images' mean luma and chroma as drawing z_g again (columns "luma" and "chroma", the
@@ -122,8 +131,7 @@ def fig2_ratios(ratios: pd.DataFrame) -> str:
     met = (ratios[["luma", "chroma"]] >= FIG2_RATIO).all(axis=1).groupby(level=1, sort=False).all()
     target = (f"The target, drawing $z_l$ again moving each at least {FIG2_RATIO:g} times as much as drawing $z_g$ "
               f"again on {'every data set' if ratios.index.get_level_values(0).nunique() > 1 else 'this data set'}")
-    return text + (f"{target}, is met by {', '.join(met.index[met.values])} and missed by "
-                   f"{', '.join(met.index[~met.values]) or 'none'}." if met.any() else f"{target}, is met by none.")
+    return text + _met_by(target, met)
 
 
 def fig2_legible(legible: pd.DataFrame, digits: Sequence[str]) -> str:
@@ -150,8 +158,7 @@ def fig2_legible(legible: pd.DataFrame, digits: Sequence[str]) -> str:
     ok = (held["z_g drawn"] >= claims.LEGIBLE_OF_TEST * held["reconstructions"]).groupby(level=1, sort=False).all()
     target = (f"The target, legible digits where $z_g$ is drawn again (at least {claims.LEGIBLE_OF_TEST:.0%} of the "
               "reconstructions' share)")
-    return text + (f"{target}, is met by {', '.join(ok.index[ok.values])} and missed by "
-                   f"{', '.join(ok.index[~ok.values]) or 'none'}." if ok.any() else f"{target}, is met by none.")
+    return text + _met_by(target, ok)
 
 
 def classifier_trained(run: Run, accuracy: float, images: int) -> str:
