@@ -113,9 +113,32 @@ def table(records: dict[str, Record]) -> pd.DataFrame:
 
 
 def best(records: dict[str, Record]) -> str:
-    """The candidate setting (not a diagnostic) with the highest final train-split ACC."""
-    candidates = {name: final_scores(r)["acc"] for name, r in records.items() if name not in DIAGNOSTICS}
+    """The candidate setting (not a diagnostic) with the highest final train-split ACC among those whose clusters
+    share more information with the digit than with polarity (final NMI, :func:`follows_digit`); among all
+    candidates when none does or the data set records no polarity."""
+    final = {name: final_scores(r) for name, r in records.items() if name not in DIAGNOSTICS}
+    candidates = {name: s["acc"] for name, s in final.items() if follows_digit(s)} or {
+        name: s["acc"] for name, s in final.items()}
     return max(candidates, key=candidates.get)
+
+
+#: Clusters whose NMI with the digit and with polarity are both below this follow neither (a collapse to one
+#: cluster gives 0 with both).
+NMI_FLOOR = 0.01
+
+
+def follows(scores: dict[str, float]) -> str | None:
+    """What clusters follow more, "digit" or "polarity", by their NMI with each: ``scores`` holds ``nmi`` and
+    ``nmi_polarity`` (a row of training-time scores, or :func:`auxlib.metrics.clustering_scores`). None when both
+    are below :data:`NMI_FLOOR` or the data set records no polarity."""
+    if "nmi_polarity" not in scores or max(scores["nmi"], scores["nmi_polarity"]) < NMI_FLOOR:
+        return None
+    return "digit" if scores["nmi"] > scores["nmi_polarity"] else "polarity"
+
+
+def follows_digit(scores: dict[str, float]) -> bool:
+    """Whether clusters share more information with the digit than with polarity (:func:`follows`)."""
+    return follows(scores) == "digit"
 
 
 def extrapolate(scores: list[dict[str, float]], images: float, key: str = "acc", tail: float = 0.5

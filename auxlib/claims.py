@@ -28,22 +28,44 @@ CLEAN_MARGIN = 0.02
 BETA_COST = 0.03
 
 
-def fig3_checks(scores: dict[str, float], classifier: float, chance: float) -> dict[str, bool]:
+def fig3_bars(scores: dict[str, float]) -> dict[str, bool]:
     """Whether the decode accuracies ``scores`` (fractions, keyed as :data:`auxlib.latents.RESAMPLED`: the
-    reconstruction, "z_l resampled" and "z_g resampled") and the ``classifier``'s accuracy on real test images
-    meet each bar, by the sentence the book prints for it. ``chance`` is the share of the commonest label."""
+    reconstruction, "z_l resampled" and "z_g resampled") meet each of the paper's four bars for them."""
     reconstruction, z_g_kept, z_l_kept = (scores[k] for k in ("reconstruction", "z_l resampled", "z_g resampled"))
-    gap = reconstruction - z_g_kept
     return {
-        f"classifier >= {CLASSIFIER_BAR:.0%}": classifier >= CLASSIFIER_BAR,
         f"(i) reconstruction >= {RECONSTRUCTION_BAR:.0%}": reconstruction >= RECONSTRUCTION_BAR,
         f"(ii) z_l resampled >= {Z_G_KEPT_BAR:.0%}": z_g_kept >= Z_G_KEPT_BAR,
-        f"(ii) within {100 * GAP_BAR:.0f} points of (i)": gap <= GAP_BAR,
+        f"(ii) within {100 * GAP_BAR:.0f} points of (i)": reconstruction - z_g_kept <= GAP_BAR,
         f"(iii) z_g resampled <= {Z_L_KEPT_BAR:.0%}": z_l_kept <= Z_L_KEPT_BAR,
-        f"(ii) within {100 * CLEAN_MARGIN:.0f} points of (i) (cleaner than the paper)": gap <= CLEAN_MARGIN,
+    }
+
+
+def fig3_checks(scores: dict[str, float], classifier: float, chance: float) -> dict[str, bool]:
+    """Whether the decode accuracies ``scores`` (as in :func:`fig3_bars`) and the ``classifier``'s accuracy on real
+    test images meet each bar, by the sentence the book prints for it: the classifier's, the paper's four
+    (:func:`fig3_bars`), then the stricter aim. ``chance`` is the share of the commonest label."""
+    reconstruction, z_g_kept, z_l_kept = (scores[k] for k in ("reconstruction", "z_l resampled", "z_g resampled"))
+    return {
+        f"classifier >= {CLASSIFIER_BAR:.0%}": classifier >= CLASSIFIER_BAR,
+        **fig3_bars(scores),
+        f"(ii) within {100 * CLEAN_MARGIN:.0f} points of (i) (cleaner than the paper)":
+            reconstruction - z_g_kept <= CLEAN_MARGIN,
         f"(iii) within {100 * CLEAN_MARGIN:.0f} points of chance (cleaner than the paper)":
             abs(z_l_kept - chance) <= CLEAN_MARGIN,
     }
+
+
+#: A half of the latent holds the digit alone when the decodes that keep it are read at least this much better
+#: than the decodes that keep the other half ((ii) - (iii) for z_g, (iii) - (ii) for z_l).
+DIGIT_HALF_GAP = 0.2
+
+
+def digit_half(gap: float) -> str | None:
+    """The half that holds the digit alone, "z_g" or "z_l", by the gap (ii) - (iii) between keeping z_g and keeping
+    z_l (a fraction) and :data:`DIGIT_HALF_GAP`; None when neither does."""
+    if gap >= DIGIT_HALF_GAP:
+        return "z_g"
+    return "z_l" if gap <= -DIGIT_HALF_GAP else None
 
 
 # Experiment 1.1 (the paper's Fig. 2): the grids that draw z_g again show legible digits when the digit classifier

@@ -77,12 +77,16 @@ def ari(labels, clusters) -> float:
     return float(adjusted_rand_score(*_pair(labels, clusters)))
 
 
-def clustering_scores(labels, clusters) -> dict[str, float]:
-    """All four clustering scores in one dict: acc (many-to-one), hungarian, nmi, ari; and clusters_used
-    (:func:`clusters_in_use` at 1%), which shows a collapse that a low ACC alone would hide."""
-    return {"acc": many_to_one_accuracy(labels, clusters), "hungarian": hungarian_accuracy(labels, clusters),
-            "nmi": nmi(labels, clusters), "ari": ari(labels, clusters),
-            "clusters_used": float(clusters_in_use(clusters, 0.01))}
+def clustering_scores(labels, clusters, polarity=None) -> dict[str, float]:
+    """All four clustering scores in one dict: acc (many-to-one), hungarian, nmi, ari; clusters_used
+    (:func:`clusters_in_use` at 1%), which shows a collapse that a low ACC alone would hide; and, when the images'
+    ``polarity`` is given (synth-svhn's factor), nmi_polarity, the NMI of the clusters with it."""
+    scores = {"acc": many_to_one_accuracy(labels, clusters), "hungarian": hungarian_accuracy(labels, clusters),
+              "nmi": nmi(labels, clusters), "ari": ari(labels, clusters),
+              "clusters_used": float(clusters_in_use(clusters, 0.01))}
+    if polarity is not None:
+        scores["nmi_polarity"] = nmi(polarity, clusters)
+    return scores
 
 
 def purest_clusters(labels, clusters) -> dict[int, tuple[int, float]]:

@@ -16,7 +16,7 @@ from .store import Record, Run
 
 #: The columns of the clustering table: score key in :func:`auxlib.metrics.clustering_scores` -> heading.
 SCORE_COLUMNS = {"acc": "many-to-one ACC", "hungarian": "Hungarian ACC", "nmi": "NMI", "ari": "ARI",
-                 "clusters_used": "clusters used"}
+                 "nmi_polarity": "NMI polarity", "clusters_used": "clusters used"}
 #: Columns written as percentages, and columns written with other than 3 decimals.
 _PERCENT_COLUMNS = {"acc", "hungarian"}
 _DECIMALS = {"clusters_used": 1}
@@ -56,6 +56,8 @@ def clustering_table(rows: dict[str, tuple[int, list[dict[str, float]]]],
     Args:
         rows: method name -> (k, one :func:`auxlib.metrics.clustering_scores` dict per run).
         paper: reported rows in the form of ``PAPER["exp2_1"]``, appended with ", as reported".
+
+    A score no row has (NMI polarity without synth-svhn's factors) gets no column.
     """
     lines = {name: {"k": k, "runs": len(scores),
                     **{head: _column(scores, key) for key, head in SCORE_COLUMNS.items()}}
@@ -64,7 +66,8 @@ def clustering_table(rows: dict[str, tuple[int, list[dict[str, float]]]],
         lines[f"{name}, as reported"] = {"k": ref["k"], "runs": ref.get("runs", ""),
                                          **{head: f"{ref[key][0]:.1%} ± {ref[key][1]:.1%}"
                                             for key, head in SCORE_COLUMNS.items() if key in ref}}
-    return pd.DataFrame(lines).T.fillna("")
+    table = pd.DataFrame(lines).T.fillna("")
+    return table.loc[:, (table != "").any()]
 
 
 def _column(scores: list[dict[str, float]], key: str) -> str:

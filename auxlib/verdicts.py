@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import claims, judge
+from . import ablation, claims, judge
 from .config import RunConfig
 from .data import NAMES
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
@@ -224,12 +224,35 @@ def fig3_reading(mean: dict[str, float], chance: float, classifier: float, run: 
     return "\n\n".join(notes)
 
 
-def baseline_gaps(gaps: dict[str, float]) -> str:
-    """Experiment 1.2: the gap between keeping z_g and keeping z_l, (ii) - (iii), for each model."""
-    return ("The gap between keeping $z_g$ and keeping $z_l$ is "
+def baseline_gaps(gaps: dict[str, float], aux: str = "AuxVAE") -> str:
+    """Experiment 1.2: the gap between keeping z_g and keeping z_l, (ii) - (iii), for each model (``gaps``, by
+    name; ``aux`` names the model with the auxiliary task), and the half that holds the digit alone in each, by
+    :func:`auxlib.claims.digit_half`."""
+    where = {name: claims.digit_half(gap) for name, gap in gaps.items()}
+    said = {"z_g": "in $z_g$", "z_l": "in $z_l$", None: "in neither half alone (drawing either again loses it)"}
+    text = ("The gap between keeping $z_g$ and keeping $z_l$ is "
             + ", ".join(f"{100 * gap:+.1f} points for the {name}" for name, gap in gaps.items())
-            + ". Without the auxiliary task neither half holds the digit alone: both encoders see the whole image, "
-            "and a decoder that reads the digit from both halves loses it whichever half is drawn again.")
+            + f". Taking a half to hold the digit alone when keeping it is read at least "
+            f"{100 * claims.DIGIT_HALF_GAP:.0f} points better than keeping the other, "
+            + ", ".join(f"the {name} holds it {said[w]}" for name, w in where.items()) + ".")
+    if all(w != "z_g" for name, w in where.items() if name != aux):
+        text += (" Without the auxiliary task nothing puts the digit in $z_g$: both encoders read the whole image, "
+                 "and nothing in the model decides which half holds it.")
+    return text
+
+
+def settings_fig3(scores: dict[str, dict[str, Sequence[float]]]) -> str:
+    """Experiment 1.2, beyond the paper: the mean decode accuracies of each setting (``scores``: setting -> decode
+    -> one value per seed) and which of the paper's four bars (:func:`auxlib.claims.fig3_bars`) it misses."""
+    parts = []
+    for name, per_decode in scores.items():
+        mean = {t: float(np.mean(v)) for t, v in per_decode.items()}
+        missed = [bar for bar, ok in claims.fig3_bars(mean).items() if not ok]
+        parts.append(f"{name}: (i) {mean['reconstruction']:.1%}, (ii) {mean['z_l resampled']:.1%}, "
+                     f"(iii) {mean['z_g resampled']:.1%}, "
+                     + ("meeting the paper's four bars" if not missed else "missing " + ", ".join(missed)))
+    seeds = {len(v["reconstruction"]) for v in scores.values()}
+    return f"Mean over {', '.join(map(str, sorted(seeds)))} seeds: " + "; ".join(parts) + "."
 
 
 def beta_sweep(scores: dict[float, dict[str, Sequence[float]]], kl: dict[float, dict[str, float]]) -> str:
@@ -341,10 +364,17 @@ def colour_by_part(down: float, along: float, grids: int) -> str:
 
 # The ablation of Experiment 2 (exp2_gap).
 def ablation_best(scores: pd.DataFrame, chosen: str, has_factors: bool) -> str:
-    """exp2_gap: the setting with the highest ACC on train images against the baseline (``scores``, the rows of
-    :func:`auxlib.ablation.table`), and whether its clusters follow the digit or polarity more."""
+    """exp2_gap: the setting :func:`auxlib.ablation.best` chose on train images against the baseline (``scores``,
+    the rows of :func:`auxlib.ablation.table`), by its rule, and whether its clusters follow the digit or polarity
+    more."""
     row, base = scores.loc[chosen], scores.loc["baseline"]
-    text = (f"On the train images, the setting with the highest ACC is **{chosen}**: {row['ACC']:.1%} against "
+    if not has_factors:
+        rule = "the setting with the highest ACC"
+    elif row["NMI digit"] > row["NMI polarity"]:
+        rule = "of the settings whose clusters follow the digit more than polarity, the one with the highest ACC"
+    else:
+        rule = "no setting's clusters follow the digit more than polarity, and the one with the highest ACC"
+    text = (f"On the train images, {rule} is **{chosen}**: {row['ACC']:.1%} against "
             f"{base['ACC']:.1%} for the baseline ({row['Δ ACC (points)']:+.1f} points), NMI with the digit "
             f"{row['NMI digit']:.3f} against {base['NMI digit']:.3f}, with {int(row['clusters used'])} clusters in "
             "use. ")
@@ -379,23 +409,54 @@ def learning_curves(curves: dict[str, Record], trends: dict[str, tuple[float, fl
     lines = " ".join(f"Continuing the straight line through the second half of the {name} curve (on the log axis) "
                      f"gives {acc:.1%} at the paper's budget ({100 * slope:+.1f} points per tenfold of images)."
                      for name, (acc, slope) in trends.items())
-    return (f"{'; '.join(reached)}. {_led_by(ends)}{lines} This is an extrapolation over up to {decades:.1f} "
+    return (f"{'; '.join(reached)}. {led_by(ends)}{lines} This is an extrapolation over up to {decades:.1f} "
             "tenfolds of images, not a measurement: learning curves bend, and the authors' setting changes its "
             "learning rate at 1,000,000 steps.")
 
 
-def _led_by(ends: dict[str, dict[str, float]]) -> str:
-    """Which runs' clusters (last score rows ``ends``) share more information with the digit than with polarity,
-    by NMI; empty where the data set records no polarity."""
+def led_by(ends: dict[str, dict[str, float]], what: str = "run") -> str:
+    """What each clustering follows more, the digit or polarity (``ends``: name -> scores with ``nmi`` and
+    ``nmi_polarity``, such as a run's last score row; :func:`auxlib.ablation.follows`); empty where the data set
+    records no polarity. ``what`` names one clustering in the sentence."""
     if not all("nmi_polarity" in row for row in ends.values()):
         return ""
-    digit = [name for name, row in ends.items() if row["nmi"] > row["nmi_polarity"]]
-    if not digit:
-        return "Every run's clusters share more information with polarity than with the digit (NMI). "
-    if len(digit) == len(ends):
-        return "Every run's clusters share more information with the digit than with polarity (NMI). "
-    return (f"The clusters of {' and '.join(f'**{n}**' for n in digit)} share more information with the digit than "
-            "with polarity (NMI); the others' follow polarity. ")
+    groups: dict[str | None, list[str]] = {"digit": [], "polarity": [], None: []}
+    for name, row in ends.items():
+        groups[ablation.follows(row)].append(name)
+    if len(groups["digit"]) == len(ends):
+        return f"Every {what}'s clusters share more information with the digit than with polarity (NMI). "
+    if len(groups["polarity"]) == len(ends):
+        return f"Every {what}'s clusters share more information with polarity than with the digit (NMI). "
+    said = {"digit": "share more information with the digit than with polarity (NMI)",
+            "polarity": "follow polarity", None: f"follow neither (NMI below {ablation.NMI_FLOOR:g} with both)"}
+    parts = [f"{'the clusters' if not i else 'those'} of {' and '.join(f'**{n}**' for n in names)} {said[key]}"
+             for i, (key, names) in enumerate((k, v) for k, v in groups.items() if v)]
+    if groups["digit"] and groups["polarity"] and not groups[None]:
+        parts[-1] = "the others' follow polarity"
+    text = "; ".join(parts)
+    return f"{text[0].upper()}{text[1:]}. "
+
+
+def rows_follow(rows: dict[str, tuple[int, list[dict[str, float]]]]) -> str:
+    """Experiment 2.1: which rows of the clustering table (``rows``: name -> (k, one
+    :func:`auxlib.metrics.clustering_scores` dict per run)) give clusters that share more information with the digit
+    than with polarity, by the mean NMI over their runs (:func:`led_by`); empty where polarity is not recorded."""
+    keys = ("nmi", "nmi_polarity")
+    means = {name: {key: float(np.mean([s[key] for s in scores])) for key in keys if key in scores[0]}
+             for name, (_, scores) in rows.items()}
+    text = led_by(means, "row")
+    return f"On the test split, by the mean over each row's runs: {text[0].lower()}{text[1:]}".strip() if text else ""
+
+
+def long_budget(curves: dict[str, Record]) -> str:
+    """Experiment 2.1: where the longer runs of exp2_gap (:func:`auxlib.ablation.curve_runs`, by name) end on train
+    images: ACC, NMI with the digit and with polarity, then which follow the digit more (:func:`led_by`)."""
+    ends = {name: r.scores[-1] for name, r in curves.items()}
+    polarity = all("nmi_polarity" in row for row in ends.values())
+    return ("; ".join(f"**{name}** reaches {row['acc']:.1%} ACC after {row['images']:,.0f} images (NMI with the "
+                      f"digit {row['nmi']:.3f}" + (f", with polarity {row['nmi_polarity']:.3f})" if polarity else ")")
+                      for name, row in ends.items())
+            + ". " + led_by(ends)).strip()
 
 
 def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: float, dark_gain: float | None,

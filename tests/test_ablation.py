@@ -60,6 +60,15 @@ def test_table_reads_the_last_scores_and_the_change_from_the_baseline():
     assert ablation.best(records) == "better"  # the diagnostic is never chosen, however high
 
 
+def test_best_prefers_clusters_that_follow_the_digit_over_a_higher_acc():
+    records = {"baseline": record(0.20), "polar": record(0.31), "digit": record(0.25, nmi=0.4)}
+    assert ablation.best(records) == "digit"
+    assert ablation.follows_digit({"nmi": 0.4, "nmi_polarity": 0.3})
+    assert not ablation.follows_digit({"nmi": 0.4})  # no polarity recorded: nothing to follow it more than
+    assert ablation.follows({"nmi": 0.005, "nmi_polarity": 0.0}) is None  # one cluster follows nothing
+    assert ablation.follows({"nmi": 0.05, "nmi_polarity": 0.3}) == "polarity"
+
+
 def test_a_record_without_scores_is_refused():
     empty = record(0.2)
     empty.scores.clear()

@@ -22,6 +22,22 @@ def test_a_clean_split_meets_every_check_and_a_leaky_one_fails_the_split_checks(
                       "(iii) within 2 points of chance (cleaner than the paper)"]
 
 
+def test_the_papers_bars_are_the_checks_without_the_classifier_and_the_aim():
+    paper = {"reconstruction": 0.86, "z_l resampled": 0.80, "z_g resampled": 0.11}
+    bars = claims.fig3_bars(paper)
+    assert bars == {k: v for k, v in claims.fig3_checks(paper, 0.95, 0.19).items() if k in bars}
+    assert len(bars) == 4 and all(bars.values())
+
+
+def test_digit_half_reads_the_sign_of_the_gap_beyond_the_margin():
+    # Experiment 1.2's measured gaps: the AuxVAE, the plain VAE and the beta-VAE
+    assert claims.digit_half(0.781) == "z_g"
+    assert claims.digit_half(-0.019) is None
+    assert claims.digit_half(-0.694) == "z_l"
+    assert claims.digit_half(claims.DIGIT_HALF_GAP) == "z_g"
+    assert claims.digit_half(claims.DIGIT_HALF_GAP - 0.01) is None
+
+
 def test_location_names_the_clear_winner_or_says_both_or_neither():
     assert claims.location({"z_g": 0.8, "z_l": 0.1}) == "z_g"
     assert claims.location({"z_g": 0.5, "z_l": 0.45}) == "both"

@@ -45,6 +45,13 @@ def test_nmi_and_ari_extremes():
                                                                           "clusters_used"}
 
 
+def test_clustering_scores_read_polarity_when_given():
+    labels, polarity = [0, 1, 2, 0, 1, 2], [0, 0, 0, 1, 1, 1]
+    by_polarity = metrics.clustering_scores(labels, [7, 7, 7, 4, 4, 4], polarity)
+    assert by_polarity["nmi_polarity"] == pytest.approx(1.0) and by_polarity["nmi"] == pytest.approx(0.0)
+    assert metrics.clustering_scores(labels, [0, 1, 2, 0, 1, 2], polarity)["nmi_polarity"] == pytest.approx(0.0)
+
+
 def test_accuracy_and_bad_input():
     assert metrics.accuracy([1, 2, 3], [1, 0, 3]) == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="same non-zero length"):

@@ -21,6 +21,9 @@ def test_mean_std_and_clustering_table():
     assert table.loc["ours", "NMI"] == "0.200 ± 0.100" and table.loc["ours", "clusters used"] == "21.0 ± 9.0"
     assert table.loc["theirs, as reported", "Hungarian ACC"] == "57.3% ± 3.9%"
     assert table.loc["theirs, as reported", "many-to-one ACC"] == ""
+    assert "NMI polarity" not in table  # no row records it
+    with_polarity = [dict(r, nmi_polarity=0.3) for r in runs]
+    assert tables.clustering_table({"ours": (30, with_polarity)}).loc["ours", "NMI polarity"] == "0.300 ± 0.000"
 
 
 def test_compute_table_reads_each_chapter_and_sums_run_times(tmp_path):

@@ -312,3 +312,51 @@ def test_fig2_legible_sentence_holds_only_the_digit_data_sets_to_half_the_recons
     assert verdicts.fig2_legible(legible, ["synth-svhn"]).endswith(
         "fewer than 50% of the real test images with confidence, so its reading of the decodes cannot judge whether "
         "they hold legible digits.")
+
+
+def test_baseline_gaps_names_the_half_each_model_puts_the_digit_in():
+    gaps = {"AuxVAE": 0.781, "plain VAE": -0.019, "β-VAE": -0.694}
+    text = verdicts.baseline_gaps(gaps)
+    assert "the AuxVAE holds it in $z_g$, the plain VAE holds it in neither half alone" in text
+    assert "the β-VAE holds it in $z_l$." in text
+    assert "nothing puts the digit in $z_g$" in text
+    assert "nothing puts" not in verdicts.baseline_gaps({"AuxVAE": 0.78, "plain VAE": 0.5})
+
+
+def test_settings_fig3_names_the_bars_each_setting_misses():
+    scores = {"β_g = 4": {"reconstruction": [0.9, 0.92], "z_l resampled": [0.88, 0.9], "z_g resampled": [0.1, 0.12]},
+              "z_g sees luma": {"reconstruction": [0.9], "z_l resampled": [0.7], "z_g resampled": [0.1]}}
+    text = verdicts.settings_fig3(scores)
+    assert text.startswith("Mean over 1, 2 seeds: β_g = 4: (i) 91.0%, (ii) 89.0%, (iii) 11.0%, meeting the paper's")
+    assert text.endswith("missing (ii) z_l resampled >= 80%, (ii) within 6 points of (i).")
+
+
+def test_long_budget_names_the_runs_that_follow_the_digit():
+    from auxlib.store import Record
+
+    def run(nmi, polarity):
+        row = {"step": 50, "images": 3200, "acc": 0.2, "nmi": nmi, "nmi_polarity": polarity, "clusters_used": 30.0}
+        return Record(None, [], [row], 1.0, "cpu")
+
+    text = verdicts.long_budget({"slow": run(0.045, 0.038), "fast": run(0.09, 0.31)})
+    assert text.startswith("**slow** reaches 20.0% ACC after 3,200 images (NMI with the digit 0.045, with "
+                           "polarity 0.038); **fast**")
+    assert text.endswith("The clusters of **slow** share more information with the digit than with polarity (NMI); "
+                         "the others' follow polarity.")
+    assert verdicts.led_by({"a": {"nmi": 0.1, "nmi_polarity": 0.3}}, "row") == (
+        "Every row's clusters share more information with polarity than with the digit (NMI). ")
+
+
+def test_rows_follow_averages_each_rows_runs():
+    rows = {"AuxGMVAE": (30, [{"nmi": 0.02, "nmi_polarity": 0.3}, {"nmi": 0.04, "nmi_polarity": 0.28}]),
+            "variant": (30, [{"nmi": 0.1, "nmi_polarity": 0.01}])}
+    assert verdicts.rows_follow(rows) == (
+        "On the test split, by the mean over each row's runs: the clusters of **variant** share more information "
+        "with the digit than with polarity (NMI); the others' follow polarity.")
+    assert verdicts.rows_follow({"svhn": (30, [{"nmi": 0.1}])}) == ""
+
+
+def test_led_by_says_which_clusterings_follow_neither():
+    ends = {"a": {"nmi": 0.1, "nmi_polarity": 0.3}, "collapsed": {"nmi": 0.0001, "nmi_polarity": 0.0}}
+    assert verdicts.led_by(ends) == ("The clusters of **a** follow polarity; those of **collapsed** follow neither "
+                                     "(NMI below 0.01 with both). ")
