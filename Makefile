@@ -1,5 +1,6 @@
 # make book       build the site from the notebooks as committed (no training), offline
-# make test       the whole test suite (what CI runs)
+# make check      lint (ruff), types (mypy) and the tests without the chapters' executions: minutes
+# make test       lint, types and the whole test suite (what CI runs)
 # make reproduce  re-execute every chapter in place at PROFILE (quick | standard | paper), then build
 # make timings    time every chapter at PROFILE on an empty run cache (the results page shows it)
 # make benchmark  training throughput of auxlib's step against a naive eager port, both architectures
@@ -18,7 +19,7 @@ NOTEBOOKS := $(wildcard $(addprefix book/,$(addsuffix .ipynb,$(shell sed -n 's/^
 
 OUT ?= _build/gpu-check
 
-.PHONY: install data browser book test reproduce timings benchmark gpu-check clean
+.PHONY: install data browser book lint check test reproduce timings benchmark gpu-check clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +48,14 @@ browser:
 		$$sudo apt-get install -y --no-install-recommends chromium chromium-driver || \
 		{ $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium chromium-driver; }; }
 
-test: install data browser
+lint: install
+	$(BIN)/ruff check auxlib tests benchmarks book
+	$(BIN)/mypy
+
+check: lint data
+	$(BIN)/python -m pytest -q --ignore=tests/test_notebooks.py
+
+test: install data browser lint
 	$(BIN)/python -m pytest
 
 reproduce: install data

@@ -4,7 +4,7 @@ Modules, in pipeline order:
 - set-up: ``checks`` (the one shape of every error about a parameter), ``config`` (validated configs and run keys),
   ``profiles`` (each chapter's values per budget, and the named experiments chapters share);
 - data: ``data`` (data sets, their cache, images as tensors), ``synth_svhn`` (the synthetic SVHN stand-in),
-  ``factors`` (tables of true factors), ``transforms`` (the patch shuffle and grey-scale g(x));
+  ``factors`` (tables of true factors), ``transforms`` (the registry of g(x): patch shuffle, grey-scale, rotation);
 - models: ``likelihoods``, ``models`` (AuxVAE, AuxGMVAE, Classifier);
 - training: ``train`` (the loop), ``store`` (the run cache, checkpoints, records), ``devices`` (device, torchrun,
   bf16), ``monitor`` (scores taken during training);
@@ -20,15 +20,30 @@ Modules, in pipeline order:
   parameters, chapter timings), ``io`` (atomic writes, folders).
 """
 
-from . import (ablation, book, checks, claims, config, data, decode_sweep, devices, factors, judge, latents,
-               likelihoods, local_sweep, metrics, models, monitor, paper, placement, plots, probes, profiles, results,
-               store, tables, train, transforms, verdicts)
-from .config import AuxVAEConfig, RunConfig, TrainConfig
-from .profiles import experiment, settings
-from .models import AuxVAE
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["ablation", "book", "checks", "claims", "config", "data", "decode_sweep", "devices", "factors", "judge",
-           "latents", "likelihoods", "local_sweep", "metrics", "models", "monitor", "paper", "placement", "plots", "probes", "profiles",
-           "results", "store", "tables", "train", "transforms", "verdicts", "AuxVAEConfig", "RunConfig", "TrainConfig",
-           "experiment", "settings", "AuxVAE"]
+#: The modules, loaded on first use, so that ``import auxlib`` is light and a script that trains loads neither the
+#: plotting stack nor the book's modules.
+SUBMODULES = ("ablation", "book", "checks", "claims", "config", "data", "decode_sweep", "devices", "factors", "judge",
+              "latents", "likelihoods", "local_sweep", "metrics", "models", "monitor", "paper", "placement", "plots",
+              "probes", "profiles", "results", "store", "tables", "train", "transforms", "verdicts")
+#: Names kept at the top level, by the module that defines them.
+_NAMES = {"AuxVAEConfig": "config", "RunConfig": "config", "TrainConfig": "config", "experiment": "profiles",
+          "settings": "profiles", "AuxVAE": "models"}
+__all__ = [*SUBMODULES, *_NAMES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _NAMES:
+        return getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+    raise AttributeError(f"module 'auxlib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -81,9 +81,9 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             if torch.distributed.is_initialized():
                 torch.distributed.destroy_process_group()
-        for run in finished if lead else []:
-            kind = type(run.config.model).__name__.removesuffix("Config")
-            print(f"{run.path}: {kind}, {tables.duration(run.seconds)} of training")
+        for done in finished if lead else []:
+            kind = type(done.config.model).__name__.removesuffix("Config")
+            print(f"{done.path}: {kind}, {tables.duration(done.seconds)} of training")
         return
 
     if args.command == "time-chapters":

@@ -41,7 +41,7 @@ def changes(steps: int) -> dict[str, dict[str, Any]]:
     diagnostic that trains on dark-on-light images only (how much of the gap polarity alone explains)."""
     warm = dict(warmup_steps=steps // 2)
     joint = dict(posterior="joint")
-    single = {
+    single: dict[str, dict[str, Any]] = {
         "baseline": {},
         "β = α = 8": dict(beta=8.0, alpha=8.0),
         "β = α = 40": dict(beta=40.0, alpha=40.0),
@@ -119,7 +119,7 @@ def best(records: dict[str, Record]) -> str:
     final = {name: final_scores(r) for name, r in records.items() if name not in DIAGNOSTICS}
     candidates = {name: s["acc"] for name, s in final.items() if follows_digit(s)} or {
         name: s["acc"] for name, s in final.items()}
-    return max(candidates, key=candidates.get)
+    return max(candidates, key=candidates.__getitem__)
 
 
 #: Clusters whose NMI with the digit and with polarity are both below this follow neither (a collapse to one

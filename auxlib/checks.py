@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import yaml
 
-
 #: A number as users write it, e.g. ``3``, ``-0.5``, ``.5``, ``1e-4``, ``2.5E+3`` (no ``inf`` or ``nan``).
 NUMBER_TEXT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 

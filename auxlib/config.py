@@ -32,7 +32,6 @@ LIKELIHOODS = ("bernoulli", "gaussian", "logistic")
 #: Network families: ``compact`` (4x4 stride-2 convolutions down, transposed convolutions up; sized for a CPU) and
 #: ``split``, the [SPLIT] reference network (kernels 6/6/4 down, resize-then-convolve up, TF "same" padding).
 ARCHS = ("compact", "split")
-TRANSFORMS = ("shuffle", "grayscale")
 #: q(y, z_g | x) of the AuxGMVAE: ``factorised`` q(y | x) q(z_g | x), or ``joint`` q(y | x) q(z_g | x, y), where
 #: the relaxed sample of y shifts the mean and scale of z_g (the paper's joint posterior, as [SPLIT] builds it).
 POSTERIORS = ("factorised", "joint")
@@ -108,7 +107,8 @@ class AuxVAEConfig:
         arch: the network family, ``compact`` (sized for a CPU) or ``split`` ([SPLIT]'s network): :data:`ARCHS`.
         likelihood: the pixel likelihood of both decoders, :data:`LIKELIHOODS`. Paper: ``logistic``, a discretised
             logistic per subpixel over 256 levels.
-        transform: the g of x^ = g(x), ``shuffle`` (the patch shuffle) or ``grayscale``. Paper: ``shuffle``.
+        transform: the g of x^ = g(x), a name of :data:`auxlib.transforms.TRANSFORMS`: ``shuffle`` (the patch
+            shuffle), ``grayscale`` or, beyond the paper, ``rotate`` (each patch turned). Paper: ``shuffle``.
         patch_size: side n, in pixels, of the patches the shuffle moves; divides the image. Paper: 1 for
             Experiment 1 (a pixel shuffle), 4 for Experiment 2.
         aux: False gives the same network without the auxiliary task (no auxiliary decoder, both encoders read x:
@@ -152,7 +152,8 @@ class AuxVAEConfig:
         one_of("arch", self.arch, ARCHS)
         require(self.arch != "split" or len(self.widths) == 3, "widths", "3 layers for arch 'split'", self.widths)
         one_of("likelihood", self.likelihood, LIKELIHOODS)
-        one_of("transform", self.transform, TRANSFORMS)
+        from .transforms import TRANSFORMS  # here, so that configs load without torch until one is built
+        one_of("transform", self.transform, tuple(TRANSFORMS))
         require(isinstance(self.aux, bool), "aux", "True or False", self.aux)
         for name in ("beta", "beta_g", "beta_l"):
             value = getattr(self, name)
@@ -366,7 +367,7 @@ class RunConfig:
     """
 
     dataset: str
-    model: AuxVAEConfig | AuxGMVAEConfig | ClassifierConfig
+    model: Any  # a model config of MODEL_CONFIGS, a registered variant's included
     train: TrainConfig = field(default_factory=TrainConfig)
     n_train: int | None = None
     extra: bool = False
@@ -409,13 +410,18 @@ class RunConfig:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         """Inverse of :meth:`to_dict`."""
+        if data["model_type"] not in MODEL_CONFIGS:
+            raise ValueError(f"model_type must be one of {', '.join(MODEL_CONFIGS)} (a variant's module registers "
+                             f"its own), got {data['model_type']!r}.")
         model_cls = MODEL_CONFIGS[data["model_type"]]
         return cls(dataset=data["dataset"], model=model_cls(**data["model"]), train=TrainConfig(**data["train"]),
                    n_train=data["n_train"], extra=data.get("extra", False), where=data.get("where"),
                    judge=None if data.get("judge") is None else cls.from_dict(data["judge"]))
 
 
+#: Model config classes by name, as run configs and records store them; :func:`auxlib.models.register` adds a
+#: variant's.
 MODEL_CONFIGS: dict[str, type] = {"AuxVAEConfig": AuxVAEConfig, "AuxGMVAEConfig": AuxGMVAEConfig,
                                    "ClassifierConfig": ClassifierConfig}

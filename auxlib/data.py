@@ -54,14 +54,14 @@ class ImageSet(NamedTuple):
     def __len__(self) -> int:
         return len(self.labels)
 
-    def subset(self, n: int | None, seed: int = 0) -> "ImageSet":
+    def subset(self, n: int | None, seed: int = 0) -> ImageSet:
         """``n`` examples drawn at random without replacement, in their original order (all when ``n`` is None
         or at least the size). Random, because files such as the CIFAR-10 copy are sorted by class."""
         if n is None or n >= len(self):
             return self
         return self.subsets([n], seed)[0]
 
-    def subsets(self, sizes: Sequence[int], seed: int = 0) -> list["ImageSet"]:
+    def subsets(self, sizes: Sequence[int], seed: int = 0) -> list[ImageSet]:
         """Disjoint random subsets with the given sizes, each in its original order: e.g. images to fit a
         probe on and others to validate it on, both from the train split."""
         if any(not isinstance(n, int) or n < 1 for n in sizes) or sum(sizes) > len(self):
@@ -69,7 +69,7 @@ class ImageSet(NamedTuple):
         drawn = np.random.default_rng(seed).choice(len(self), size=sum(sizes), replace=False)
         return [self._take(np.sort(index)) for index in np.split(drawn, np.cumsum(sizes)[:-1])]
 
-    def where(self, factor: str, value: int) -> "ImageSet":
+    def where(self, factor: str, value: int) -> ImageSet:
         """The examples whose true factor ``factor`` equals ``value`` (for data sets that record factors)."""
         if self.factors is None or factor not in self.factors:
             known = ", ".join(sorted(self.factors or {})) or "none: this data set records no factors"
@@ -79,7 +79,7 @@ class ImageSet(NamedTuple):
             raise ValueError(f"value must be taken by factor {factor!r} in this data set, got {value!r}.")
         return self._take(index)
 
-    def _take(self, index: np.ndarray) -> "ImageSet":
+    def _take(self, index: np.ndarray) -> ImageSet:
         factors = None if self.factors is None else {k: v[index] for k, v in self.factors.items()}
         return ImageSet(self.images[index], self.labels[index], factors)
 
@@ -160,8 +160,8 @@ def load_training(name: str, extra: bool = False, root: str | os.PathLike | None
     if not extra:
         return train
     more = load(name, "extra", root)
-    factors = None if train.factors is None else {k: np.concatenate([v, more.factors[k]])
-                                                  for k, v in train.factors.items()}
+    factors = None if train.factors is None or more.factors is None else {
+        k: np.concatenate([v, more.factors[k]]) for k, v in train.factors.items()}
     return ImageSet(np.concatenate([train.images, more.images]), np.concatenate([train.labels, more.labels]),
                     factors)
 
@@ -171,7 +171,7 @@ def save(data: ImageSet, path: Path) -> None:
     arrays = {"images": data.images, "labels": data.labels}
     arrays.update({f"factor_{k}": v for k, v in (data.factors or {}).items()})
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub types the first keyword only
 
 
 def _torchvision_error(name: str, folder: Path, error: Exception, how: str) -> DataNotFoundError:
@@ -267,7 +267,7 @@ def read_image_folder(path: str | os.PathLike, classes: tuple[str, ...] | None =
         if images[-1].shape != IMAGE_SHAPE:
             raise BadDataError(f"{file} cannot be used: it is {images[-1].shape[1]} x {images[-1].shape[0]} "
                                f"pixels, not {IMAGE_SHAPE[1]} x {IMAGE_SHAPE[0]}.")
-    return checked(np.stack(images), [relabel[c] for _, c in folder.samples], path)
+    return checked(np.stack(images), np.array([relabel[c] for _, c in folder.samples]), path)
 
 
 #: Written into ``<root>/<name>/`` once every split of an import is in the cache: an import without it is

@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from .config import RunConfig
-from .profiles import experiment, name_of
 from .latents import RESAMPLED
-from .store import Record
+from .profiles import experiment, name_of
+from .store import Record, Run
 
 #: The baseline, spelled out so that it stays fixed when the profile adopts another setting.
 BASELINE: dict[str, Any] = dict(z_g=32, z_l=32, arch="compact", aux_components=1, lr=1e-3, beta=1.0, patch_size=1)
@@ -58,7 +58,7 @@ def runs(profile: str, dataset: str, seed: int = 0, steps: int | None = None) ->
             for name, change in changes().items()}
 
 
-def scores_at(record: Record, step: int | None = None) -> dict[str, float]:
+def scores_at(record: Record | Run, step: int | None = None) -> dict[str, float]:
     """The training-time decode scores of a run at ``step`` (the last row at or before it; the run's last row
     when None), with the step they were taken at. Raises ValueError for a run without scores before ``step``."""
     rows = [r for r in record.scores if step is None or r["step"] <= step]
@@ -90,7 +90,7 @@ def best(records: dict[str, Record], step: int | None = None) -> str:
     kept = {name: s[DECODES[1]] for name, s in scores.items() if s[DECODES[2]] <= MAX_Z_G_RESAMPLED}
     if not kept:
         raise ValueError(f"records must hold a setting whose (iii) is at most {MAX_Z_G_RESAMPLED:.0%}, got none.")
-    return max(kept, key=kept.get)
+    return max(kept, key=kept.__getitem__)
 
 
 def setting_of(config: RunConfig, profile: str) -> str | None:

@@ -86,7 +86,8 @@ class DiscretisedLogistic(Likelihood):
         if self.fused:
             per_pixel = _LogisticNLL.apply(params, 2 * x - 1)
         else:
-            per_pixel = _logistic_nll(*params.chunk(2, dim=1), 2 * x - 1)
+            mu, log_scale = params.chunk(2, dim=1)
+            per_pixel = _logistic_nll(mu, log_scale, 2 * x - 1)
         return per_pixel.flatten(1).sum(1)
 
     def mean(self, params: torch.Tensor) -> torch.Tensor:

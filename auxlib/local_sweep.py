@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
 
 from . import latents, metrics, placement, probes
 from .config import RunConfig
 from .data import ImageSet, to_tensor
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
+from .models import AuxVAE
 from .profiles import experiment
 from .store import Record, Run
 
@@ -81,7 +81,7 @@ def runs(profile: str, dataset: str, seed: int = 0, setting_names: list[str] | N
             for name in dict.fromkeys(["standard", *(settings if setting_names is None else setting_names)])}
 
 
-def fig2_grids(model: nn.Module, pairs: int, n: int = 100, generator: torch.Generator | None = None
+def fig2_grids(model: AuxVAE, pairs: int, n: int = 100, generator: torch.Generator | None = None
                ) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """``pairs`` pairs of the paper's Fig. 2 grids (:func:`auxlib.latents.fixed_part_grid`): one prior draw of
     z_g decoded with ``n`` draws of z_l, then one draw of z_l with ``n`` draws of z_g; each grid (n, C, H, W)."""
@@ -101,7 +101,7 @@ def fig2_spreads(grids: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> pd.DataF
     return spread
 
 
-def fig2_ratios(model: nn.Module, grids: int = 5, n: int = 100, seed: int = 0) -> dict[str, float]:
+def fig2_ratios(model: AuxVAE, grids: int = 5, n: int = 100, seed: int = 0) -> dict[str, float]:
     """How many times as much drawing z_l again moves the images' mean colour as drawing z_g again, in luma
     and in chroma (:func:`fig2_spreads` over ``grids`` pairs of :func:`fig2_grids`, ``n`` draws each):
     ``{"luma": ratio, "chroma": ratio}``."""
@@ -109,7 +109,7 @@ def fig2_ratios(model: nn.Module, grids: int = 5, n: int = 100, seed: int = 0) -
     return {view: float(ratios[view]) for view in ("luma", "chroma")}
 
 
-def probe_curve(model: nn.Module, fit: ImageSet, held: ImageSet, sizes: Sequence[int], factor: str = "label",
+def probe_curve(model: AuxVAE, fit: ImageSet, held: ImageSet, sizes: Sequence[int], factor: str = "label",
                 part: str = "z_g", seed: int = 0) -> pd.Series:
     """The MLP probe's raw accuracy for ``factor`` from ``part`` on the codes of ``held``, fitted on the first n
     images of ``fit`` for each n of ``sizes`` (at most ``len(fit)``): how much a probe's reading rests on the
@@ -125,7 +125,7 @@ def probe_curve(model: nn.Module, fit: ImageSet, held: ImageSet, sizes: Sequence
                       for n in sizes}, name=f"{factor} from {part}")
 
 
-def readout(model: nn.Module, record: Record, fit: ImageSet, held: ImageSet, seed: int = 0, grids: int = 5
+def readout(model: AuxVAE, record: Record | Run, fit: ImageSet, held: ImageSet, seed: int = 0, grids: int = 5
             ) -> dict[str, Any]:
     """Everything the study reads from one trained run, on train images only (``fit`` and ``held`` are disjoint
     sets of train images): the MLP probe's :func:`auxlib.placement.measure` result (``"probes"``), its group

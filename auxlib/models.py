@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import likelihoods
-from .config import AuxGMVAEConfig, AuxVAEConfig, ClassifierConfig
-from .transforms import grayscale, patch_shuffle, random_shift_flip, standardised_luma
+from . import likelihoods, transforms
+from .config import MODEL_CONFIGS, AuxGMVAEConfig, AuxVAEConfig, ClassifierConfig
+from .transforms import random_shift_flip, standardised_luma
 
 
 def to_unit(x: torch.Tensor) -> torch.Tensor:
@@ -176,12 +176,31 @@ class Posterior(NamedTuple):
 def gaussian_kl(mu: torch.Tensor, std: torch.Tensor, prior_mu: torch.Tensor | None = None,
                 prior_std: torch.Tensor | None = None) -> torch.Tensor:
     """KL(N(mu, std^2) || N(prior_mu, prior_std^2)) of each row, in nats; the prior defaults to N(0, I)."""
-    if prior_mu is None:
+    if prior_mu is None or prior_std is None:
         return 0.5 * (mu.pow(2) + std.pow(2) - 1 - 2 * std.log()).sum(1)
     ratio = (std / prior_std).pow(2)
     return 0.5 * (ratio + ((mu - prior_mu) / prior_std).pow(2) - 1 - ratio.log()).sum(1)
 
 
+#: The model each config class builds, one table for every model (:func:`register`, :func:`build`).
+MODELS: dict[type, type[nn.Module]] = {}
+
+
+def register(config_class: type) -> Callable[[type[nn.Module]], type[nn.Module]]:
+    """Class decorator: the model that ``config_class`` builds. The config class becomes one that run configs and
+    records name (:data:`auxlib.config.MODEL_CONFIGS`), so a model variant is one module: its config dataclass and
+    its model, registered. Raises ValueError when the config class has a model already."""
+    def add(model_class: type[nn.Module]) -> type[nn.Module]:
+        if config_class in MODELS:
+            raise ValueError(f"config_class must be new, got {config_class.__name__}, which builds "
+                             f"{MODELS[config_class].__name__} already.")
+        MODELS[config_class] = model_class
+        MODEL_CONFIGS.setdefault(config_class.__name__, config_class)
+        return model_class
+    return add
+
+
+@register(AuxVAEConfig)
 class AuxVAE(nn.Module):
     """VAE whose local latent must also explain a transformed image (the paper's Eq. 6).
 
@@ -232,10 +251,8 @@ class AuxVAE(nn.Module):
         return min(self.step / steps, 1.0) if steps else 1.0
 
     def transform(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """x^ = g(x): the patch shuffle or grey-scale conversion chosen in the config."""
-        if self.config.transform == "grayscale":
-            return grayscale(x)
-        return patch_shuffle(x, self.config.patch_size, generator=generator)
+        """x^ = g(x): the transform the config names (:data:`auxlib.transforms.TRANSFORMS`)."""
+        return transforms.get(self.config.transform)(x, self.config.patch_size, generator)
 
     def encode(self, x: torch.Tensor, x_hat: torch.Tensor | None = None,
                generator: torch.Generator | None = None) -> Posterior:
@@ -309,7 +326,8 @@ class AuxVAE(nn.Module):
         """The two negative log-likelihood terms of Eq. 6, averaged over the batch."""
         return {
             "rec": self.likelihood.nll(self.decoder_output(z_g, z_l), x).mean(),
-            "aux": (self.aux_likelihood.nll(self.aux_dec(z_l), x_hat).mean() if self.aux_dec is not None
+            "aux": (self.aux_likelihood.nll(self.aux_dec(z_l), cast(torch.Tensor, x_hat)).mean()
+                    if self.aux_dec is not None
                     else x.new_zeros(())),
         }
 
@@ -319,6 +337,7 @@ def _draw(mu: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
     return mu + std * torch.randn_like(std)
 
 
+@register(AuxGMVAEConfig)
 class AuxGMVAE(AuxVAE):
     """The AuxVAE with a discrete cluster variable y on the global side (the paper's section 3, Eq. 11).
 
@@ -330,6 +349,8 @@ class AuxGMVAE(AuxVAE):
     top width with ELU, dropout and a 512-unit ELU layer before the heads, standard deviations starting near
     softplus(1), dropout after the y head's first layer only. The decoders and likelihoods are the AuxVAE's.
     """
+
+    config: AuxGMVAEConfig
 
     def __init__(self, config: AuxGMVAEConfig):
         super().__init__(config)
@@ -419,6 +440,7 @@ class AuxGMVAE(AuxVAE):
         return self.decode(z_g, z_l)
 
 
+@register(ClassifierConfig)
 class Classifier(nn.Module):
     """Small CNN that labels images; it judges what a generative model's images show (Exp 1.2)."""
 
@@ -473,15 +495,13 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 500,
     return outputs(model, images, batch_size, logits).argmax(1)
 
 
-_MODELS: dict[type, type[nn.Module]] = {AuxVAEConfig: AuxVAE, AuxGMVAEConfig: AuxGMVAE, ClassifierConfig: Classifier}
-
-
-def build(config) -> nn.Module:
-    """The model a config describes (pythae-style: one config class per model)."""
-    if type(config) not in _MODELS:
-        raise ValueError(f"config must be one of {', '.join(c.__name__ for c in _MODELS)}, got "
+def build(config: Any) -> nn.Module:
+    """The model a config describes (pythae-style: one config class per model, :data:`MODELS`). Raises ValueError
+    for a config of a class no model is registered for."""
+    if type(config) not in MODELS:
+        raise ValueError(f"config must be one of {', '.join(c.__name__ for c in MODELS)}, got "
                          f"{type(config).__name__}.")
-    return _MODELS[type(config)](config)
+    return MODELS[type(config)](config)
 
 
 def count_parameters(model: nn.Module) -> int:

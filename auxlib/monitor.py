@@ -19,6 +19,7 @@ resampled`` from the prior (:func:`auxlib.latents.resampling_accuracies`, one re
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,12 +27,12 @@ from torch import nn
 
 from . import latents, metrics
 from .data import ImageSet, to_tensor
-from .models import AuxGMVAE, AuxVAE, predict
+from .models import AuxGMVAE, AuxVAE, Classifier, predict
 
 #: A cluster counts as in use when it holds at least this share of the images.
 MIN_CLUSTER_SHARE = 0.01
 
-Monitor = Callable[[nn.Module], dict[str, float]]
+Monitor = Callable[[Any], dict[str, float]]  # called with the model being trained
 
 
 def cluster_scores(labels: np.ndarray, clusters: np.ndarray, polarity: np.ndarray | None = None
@@ -57,22 +58,55 @@ def decode_scores(model: AuxVAE, judge: nn.Module, images: torch.Tensor, labels:
     return {name: float(values[0]) for name, values in scores.items()}
 
 
+#: Builds a model's monitor: (model, the sample's images as a tensor on the model's device, the sample, the run's
+#: judge or None) -> the :data:`Monitor`, or None for no scores.
+MonitorFactory = Callable[[nn.Module, torch.Tensor, ImageSet, nn.Module | None], Monitor | None]
+#: How each model class is scored during training, looked up along the model's class hierarchy (:func:`register`).
+MONITORS: dict[type, MonitorFactory] = {}
+
+
+def register(model_class: type) -> Callable[[MonitorFactory], MonitorFactory]:
+    """Decorator: ``factory`` builds the monitor of ``model_class`` and of its subclasses that have none of their
+    own. Raises ValueError when the class has one already."""
+    def add(factory: MonitorFactory) -> MonitorFactory:
+        if model_class in MONITORS:
+            raise ValueError(f"model_class must be new, got {model_class.__name__}, which has a monitor already.")
+        MONITORS[model_class] = factory
+        return factory
+    return add
+
+
 def for_model(model: nn.Module, data: ImageSet, images: int, device: torch.device,
               judge: nn.Module | None = None) -> Monitor | None:
-    """The monitor of ``model`` on ``images`` images of ``data`` (drawn with a fixed seed, so every run of a data
-    set is scored on the same ones): cluster scores for an AuxGMVAE, decode scores read by the classifier
-    ``judge`` for an AuxVAE given one, None otherwise."""
-    if not isinstance(model, AuxGMVAE) and not (isinstance(model, AuxVAE) and judge is not None):
-        return None
-
+    """The monitor of ``model`` (:data:`MONITORS`) on ``images`` images of ``data`` (drawn with a fixed seed, so
+    every run of a data set is scored on the same ones), or None when its class takes no scores. Raises ValueError
+    for a model of a class with no monitor registered."""
+    factory = next((MONITORS[c] for c in type(model).__mro__ if c in MONITORS), None)
+    if factory is None:
+        raise ValueError(f"model must be of a class with a monitor ({', '.join(c.__name__ for c in MONITORS)}), got "
+                         f"{type(model).__name__}: register one with auxlib.monitor.register.")
     sample = data.subset(images, seed=0)
-    x = to_tensor(sample.images, device)
-    if not isinstance(model, AuxGMVAE):
-        return lambda trained: decode_scores(trained, judge, x, sample.labels)
+    return factory(model, to_tensor(sample.images, device), sample, judge)
+
+
+@register(AuxVAE)
+def _decodes(model: nn.Module, x: torch.Tensor, sample: ImageSet, judge: nn.Module | None) -> Monitor | None:
+    if judge is None:
+        return None
+    return lambda trained: decode_scores(trained, judge, x, sample.labels)
+
+
+@register(AuxGMVAE)
+def _clusters(model: nn.Module, x: torch.Tensor, sample: ImageSet, judge: nn.Module | None) -> Monitor:
     polarity = None if sample.factors is None else sample.factors.get("polarity")
 
-    def score(trained: nn.Module) -> dict[str, float]:
+    def score(trained: AuxGMVAE) -> dict[str, float]:
         clusters = predict(trained, x, logits=trained.cluster_logits).numpy()
         return cluster_scores(sample.labels, clusters, polarity)
 
     return score
+
+
+@register(Classifier)
+def _no_scores(model: nn.Module, x: torch.Tensor, sample: ImageSet, judge: nn.Module | None) -> None:
+    return None

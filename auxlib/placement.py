@@ -9,6 +9,7 @@ score near 0 means the part holds nothing a probe can find about the factor.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from . import latents, synth_svhn
 from .config import RunConfig
 from .data import ImageSet, to_tensor
 from .factors import chroma, discretise, scalar_factors
+from .models import AuxVAE
 from .probes import PROBES, active_units, probe_score
 from .profiles import experiment
 
@@ -139,8 +141,8 @@ def factor_groups(names: Sequence[str]) -> dict[str, list[str]]:
             "local": [n for n, g in zip(names, is_global) if not g]}
 
 
-def measure(model: torch.nn.Module, fit: ImageSet, held: ImageSet, probes: Sequence[str] = PROBES,
-            seed: int = 0, names: Sequence[str] | None = None) -> dict[str, object]:
+def measure(model: AuxVAE, fit: ImageSet, held: ImageSet, probes: Sequence[str] = PROBES,
+            seed: int = 0, names: Sequence[str] | None = None) -> dict[str, Any]:
     """Probe a trained AuxVAE: codes (posterior means) of ``fit`` train the probes, codes of ``held`` score them.
 
     Returns ``{"matrix": {probe: placement matrix}, "raw": {probe: raw accuracies}, "active": {part: number of
@@ -159,7 +161,7 @@ def measure(model: torch.nn.Module, fit: ImageSet, held: ImageSet, probes: Seque
             "mig": value, "mig_per_factor": per_factor}
 
 
-def summary(measured: dict[str, object], groups: dict[str, Sequence[str]]) -> dict[str, float]:
+def summary(measured: dict[str, Any], groups: dict[str, Sequence[str]]) -> dict[str, float]:
     """The numbers that sum up one :func:`measure` result: the placement score of every probe measured
     (``"S (linear)"``, ``"S (knn)"``) and ``"MIG"``."""
     scores = {f"S ({probe})": placement_score(matrix, groups["global"], groups["local"])

@@ -32,7 +32,7 @@ def results_dir() -> Path:
 
 def environment() -> dict[str, Any]:
     """Package versions, Python, platform and the git commit of the code (with ``+dirty`` if modified)."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
             versions[name] = metadata.version(name)

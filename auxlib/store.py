@@ -69,7 +69,7 @@ class Run:
     :mod:`auxlib.monitor`; empty without)."""
 
     config: RunConfig
-    model: nn.Module
+    model: Any  # a model of auxlib.models
     history: list[dict[str, float]]
     seconds: float
     path: Path
@@ -168,7 +168,7 @@ def save_checkpoint(path: Path, model: nn.Module, optimiser: torch.optim.Optimiz
     the run's ``progress.json``."""
     rng = [_rng_states(shuffle_rng)]
     if place.size > 1:
-        rng = [None] * place.size
+        rng = [{}] * place.size  # filled by all_gather_object
         dist.all_gather_object(rng, _rng_states(shuffle_rng))
     if place.rank == 0:
         payload = {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": rng,
@@ -251,7 +251,7 @@ def set_aside(paths: list[Path], error: Exception) -> None:
 
 
 def _rng_states(shuffle_rng: torch.Generator) -> dict[str, Any]:
-    states = {"torch": torch.get_rng_state(), "shuffle": shuffle_rng.get_state()}
+    states: dict[str, Any] = {"torch": torch.get_rng_state(), "shuffle": shuffle_rng.get_state()}
     if torch.cuda.is_available():
         states["cuda"] = torch.cuda.get_rng_state_all()
     return states

@@ -20,7 +20,9 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
-from functools import lru_cache
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -113,11 +115,11 @@ def _render_digit(font: ImageFont.FreeTypeFont, digit: int, stroke: float) -> np
         image = Image.fromarray(((np.asarray(image, dtype=np.uint16) + eroded) // 2).astype(np.uint8))
     box = image.getbbox()
     if box is None or box[0] == 0 or box[1] == 0 or box[2] == size or box[3] == size:
-        raise RuntimeError(f"font {font.path} renders digit {digit} blank or clipped")
+        raise RuntimeError(f"font {font.path!r} renders digit {digit} blank or clipped")
     return np.asarray(image.crop(box))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _glyphs() -> tuple[tuple[tuple[np.ndarray, ...], ...], ...]:
     """Master masks indexed [font][stroke index][digit], rendered once per process.
 
@@ -133,7 +135,7 @@ def _glyphs() -> tuple[tuple[tuple[np.ndarray, ...], ...], ...]:
     return tuple(masters)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _glyph_sizes() -> np.ndarray:
     """(height, width) of every master, shape (fonts, strokes, 10, 2)."""
     return np.array([[[m.shape for m in by_stroke] for by_stroke in by_font] for by_font in _glyphs()])
@@ -298,7 +300,7 @@ def _textures(rng: np.random.Generator, kinds: np.ndarray) -> np.ndarray:
         mortar = (np.minimum(row % 1, 1 - row % 1) < 0.08) | (np.minimum(col % 1, 1 - col % 1) < 0.05)
         return np.where(mortar, 1.0, -0.3)
 
-    makers = {
+    makers: dict[str, Callable[[np.ndarray], np.ndarray | float]] = {
         "flat": lambda i: 0.0,
         "gradient": lambda i: along(i) / 0.71,
         "clouds": clouds,
@@ -396,7 +398,7 @@ def generate(n: int, seed: int, workers: int | None = None,
         bar = tqdm(total=n, desc="synth-svhn", unit="img")
     results = []
     if workers == 1 or len(jobs) == 1:
-        chunks = map(_generate_chunk_args, jobs)
+        chunks: Iterator[Any] = map(_generate_chunk_args, jobs)
         pool = None
     else:
         # fork where the platform has it: workers inherit the glyph masters, and scripts need no __main__ guard.

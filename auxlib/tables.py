@@ -132,7 +132,7 @@ def compute_sentence(elapsed: float, runs: dict[str, Sequence[Run | Record]], sh
     reads after its count, e.g. ``{"runs this chapter uses": [...], "runs of the sweep": [...]}``; runs with the
     same config count once), ``shared`` (which runs other chapters use too), and how long this execution took
     (``elapsed`` seconds)."""
-    parts = []
+    parts: list[str] = []
     for name, group in runs.items():
         unique = {r.config.key(): r.seconds for r in group}
         parts.append(f"the {len(unique)} {name} {'took ' if not parts else ''}{duration(sum(unique.values()))}"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,8 +31,24 @@ from .data import to_tensor
 from .devices import World, torchrun_rank, uses_bf16, world
 from .io import atomic_path
 from .models import build
-from .store import (CHECKPOINT, DIVERGED, RECORD, Record, Run, TrainState, load_finished, load_run, read_diverged,
-                    read_record, resume, runs_root, save_checkpoint, save_diverged, save_finished, training_lock)
+from .store import (
+    CHECKPOINT,
+    DIVERGED,
+    RECORD,
+    Record,
+    Run,
+    TrainState,
+    load_finished,
+    load_run,
+    read_diverged,
+    read_record,
+    resume,
+    runs_root,
+    save_checkpoint,
+    save_diverged,
+    save_finished,
+    training_lock,
+)
 
 
 class BatchSampler:
@@ -61,7 +78,7 @@ class Objective(nn.Module):
 
     def __init__(self, model: nn.Module):
         super().__init__()
-        self.model = model
+        self.model: Any = model  # a model of auxlib.models, whose loss() it calls
 
     def forward(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
         return self.model.loss(x, y, generator=generator)
@@ -152,8 +169,9 @@ def _train_locked(config: RunConfig, data: datasets.ImageSet | None, folder: Pat
         return finished
     diverged = read_diverged(folder)
     if diverged is not None:
-        raise Diverged(f"run {folder} diverged at step {diverged.diverged_at:,} (its loss stopped being finite); "
-                       f"delete {folder / DIVERGED} to train it again from its last checkpoint.", diverged.diverged_at)
+        at = diverged.diverged_at or 0
+        raise Diverged(f"run {folder} diverged at step {at:,} (its loss stopped being finite); "
+                       f"delete {folder / DIVERGED} to train it again from its last checkpoint.", at)
     trainer = set_up(config, data, folder, place, root, progress)
     state = resume(folder / CHECKPOINT, trainer.model, trainer.optimiser, trainer.shuffle_rng, place) \
         if (folder / CHECKPOINT).exists() else TrainState()
@@ -193,7 +211,8 @@ def set_up(config: RunConfig, data: datasets.ImageSet | None, folder: Path, plac
     # rank, since under torchrun training is collective.
     judge = train(config.judge, root=root, progress=progress).model if config.judge and tc.score_every else None
     torch.manual_seed(tc.seed)
-    model = build(config.model).to(device, memory_format=torch.channels_last)  # faster convolutions on CPU and GPU
+    # channels-last: faster convolutions on CPU and GPU (torch's stub lacks this overload of Module.to)
+    model = build(config.model).to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]
     optimiser = make_optimiser(model, tc.lr)
     if place.rank:  # rank 0 draws what a single process would; the others draw their own noise and shuffles
         torch.manual_seed(tc.seed + 1_000_003 * place.rank)
@@ -201,7 +220,7 @@ def set_up(config: RunConfig, data: datasets.ImageSet | None, folder: Path, plac
     lead = place.rank == 0
     score = monitor.for_model(model, data, tc.score_images, device, judge) if tc.score_every and lead else None
 
-    objective: nn.Module = Objective(model)
+    objective: Any = Objective(model)  # DDP and torch.compile wrap it
     if place.size > 1:
         ids = [device] if device.type == "cuda" else None
         objective = nn.parallel.DistributedDataParallel(objective, device_ids=ids)
@@ -227,8 +246,9 @@ def _loop(t: Trainer, state: TrainState, progress: bool) -> None:
     pending: list[torch.Tensor] = []
     names: list[str] = []
     for step in bar:
-        if hasattr(t.model, "set_step"):  # models with a schedule (KL warm-up, the AuxGMVAE's temperature)
-            t.model.set_step(step)
+        set_step = getattr(t.model, "set_step", None)  # models with a schedule (KL warm-up, the temperature)
+        if set_step is not None:
+            set_step(step)
         if tc.lr_decay != 1.0:  # [SPLIT]'s staircase decay, a function of the step alone, so resumes are exact
             for group in t.optimiser.param_groups:
                 group["lr"] = tc.lr * tc.lr_decay ** (step // tc.lr_decay_every)

@@ -340,7 +340,7 @@ def followed_factors(nmi: dict[str, float], kinds: dict[str, str], top: int = 3)
     names each factor global or local), and the digit label's NMI; empty without factors."""
     if not nmi:
         return ""
-    leading = sorted(nmi, key=nmi.get, reverse=True)[:top]
+    leading = sorted(nmi, key=nmi.__getitem__, reverse=True)[:top]
     return ("The factors the clusters follow most closely are "
             + ", ".join(f"{name} ({kinds[name]}, NMI {nmi[name]:.2f})" for name in leading)
             + f"; the digit label has NMI {nmi['label']:.2f}.")
@@ -476,7 +476,7 @@ def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: floa
         text += f"Removing polarity from the data gains {dark_gain:+.1f} points. "
     if rows["ACC"].max() < paper_acc:
         text += "At this budget, then, neither the settings nor polarity close the gap. "
-    best = max(trends, key=ends.get)
+    best = max(trends, key=ends.__getitem__)
     return (text + f"{budget_factor:g} times the budget takes {best} to {ends[best]:.1%}, and the trend of its curve "
             f"points to {trends[best][0]:.1%} at the paper's budget, "
             + ("short of" if trends[best][0] < paper_acc else "past")

@@ -6,7 +6,8 @@ from auxlib.config import AuxGMVAEConfig
 
 def differences(a, b):
     fields = {f"model.{f.name}" for f in dataclasses.fields(AuxGMVAEConfig)} | {"where"}
-    value = lambda cfg, name: getattr(cfg.model, name[6:]) if name.startswith("model.") else getattr(cfg, name)
+    def value(cfg, name):
+        return getattr(cfg.model, name[6:]) if name.startswith("model.") else getattr(cfg, name)
     return {name for name in fields if value(a, name) != value(b, name)}
 
 

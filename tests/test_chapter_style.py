@@ -63,7 +63,7 @@ def test_page_titles_hold_no_math():
     # every page's sidebar lists every title, and a page without math of its own loads no MathJax to typeset it
     titles = {}
     for name in book_chapters(ROOT):
-        path = next((p for p in (ROOT / "book" / f"{name}.ipynb", ROOT / "book" / f"{name}.md") if p.exists()))
+        path = next(p for p in (ROOT / "book" / f"{name}.ipynb", ROOT / "book" / f"{name}.md") if p.exists())
         text = path.read_text()
         if path.suffix == ".ipynb":
             text = "".join(next(c for c in json.loads(text)["cells"] if c["cell_type"] == "markdown")["source"])

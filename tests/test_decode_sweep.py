@@ -11,7 +11,8 @@ DECODES = decode_sweep.DECODES
 
 def differences(a, b):
     fields = {f"model.{f.name}" for f in dataclasses.fields(AuxVAEConfig)} | {"train.lr"}
-    value = lambda cfg, name: getattr(getattr(cfg, name.split(".")[0]), name.split(".")[1])
+    def value(cfg, name):
+        return getattr(getattr(cfg, name.split(".")[0]), name.split(".")[1])
     return {name for name in fields if value(a, name) != value(b, name)}
 
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from auxlib import models
-from auxlib.transforms import grayscale
 from auxlib.config import AuxGMVAEConfig, AuxVAEConfig
+from auxlib.transforms import grayscale
 
 
 @pytest.fixture
@@ -298,3 +298,29 @@ def test_a_global_encoder_that_sees_standardised_luma_cannot_see_colour(x, view,
     assert not torch.allclose(model.encode(u).mu_l, model.encode(changed).mu_l, atol=1e-4)
     image = models.build(AuxVAEConfig(widths=(8, 16))).eval()
     assert not torch.allclose(image.encode(u).mu_g, image.encode(changed).mu_g, atol=1e-4)
+
+
+def test_a_model_variant_is_one_registered_config_and_model_and_its_runs_reload():
+    import dataclasses
+
+    from auxlib import config as configs
+    from auxlib import models
+
+    @dataclasses.dataclass(frozen=True)
+    class WideLocalConfig(configs.AuxVAEConfig):
+        pass
+
+    @models.register(WideLocalConfig)
+    class WideLocal(models.AuxVAE):
+        pass
+
+    try:
+        run = configs.RunConfig("synth-svhn", WideLocalConfig(z_g=2, z_l=2, widths=(4,)), configs.TrainConfig())
+        assert isinstance(models.build(run.model), WideLocal)
+        assert configs.RunConfig.from_dict(run.to_dict()) == run
+        with pytest.raises(ValueError, match="builds WideLocal already"):
+            models.register(WideLocalConfig)(WideLocal)
+    finally:
+        del models.MODELS[WideLocalConfig], configs.MODEL_CONFIGS["WideLocalConfig"]
+    with pytest.raises(ValueError, match="model_type must be one of AuxVAEConfig, .*got 'WideLocalConfig'"):
+        configs.RunConfig.from_dict(run.to_dict())

@@ -48,6 +48,22 @@ def test_scoring_does_not_change_what_is_learned(tiny_images, tmp_path):
 def test_models_without_clusters_have_no_monitor(tiny_images):
     model = auxlib.models.build(auxlib.experiment("method", "quick").model)
     assert monitor.for_model(model, tiny_images, 10, torch.device("cpu")) is None
+    classifier = auxlib.models.build(auxlib.experiment("classifier", "quick").model)
+    assert monitor.for_model(classifier, tiny_images, 10, torch.device("cpu")) is None
+
+
+def test_a_model_class_without_a_monitor_is_refused_and_a_subclass_inherits_its_parents(tiny_images):
+    with pytest.raises(ValueError, match="model must be of a class with a monitor .* got Linear: register one"):
+        monitor.for_model(torch.nn.Linear(2, 2), tiny_images, 10, torch.device("cpu"))
+
+    class Variant(auxlib.models.AuxGMVAE):
+        pass
+
+    model = Variant(gmvae_config().model)
+    score = monitor.for_model(model, tiny_images, 10, torch.device("cpu"))
+    assert set(score(model)) >= {"acc", "nmi", "clusters_used"}
+    with pytest.raises(ValueError, match="has a monitor already"):
+        monitor.register(auxlib.models.AuxVAE)(lambda *args: None)
 
 
 def judged_config(judge, **changes):

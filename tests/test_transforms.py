@@ -99,3 +99,43 @@ def test_standardised_luma_has_zero_mean_unit_deviation_and_aligned_makes_the_mi
     assert torch.allclose(standardised_luma((x * 255).to(torch.uint8)), s[:2], atol=1e-2)
     with pytest.raises(ValueError, match="RGB images"):
         standardised_luma(x[:, :1])
+
+
+def test_patch_rotate_turns_every_patch_in_place_by_a_multiple_of_90_degrees(batch):
+    n = 4
+    out = transforms.patch_rotate(batch, n, generator=torch.Generator().manual_seed(0))
+    assert out.shape == batch.shape and out.dtype == batch.dtype
+    turned = set()
+    for i in range(0, 32, n):
+        for j in range(0, 32, n):
+            before, after = batch[0, :, i:i + n, j:j + n], out[0, :, i:i + n, j:j + n]
+            k = next(k for k in range(4) if torch.equal(torch.rot90(before, k, dims=(1, 2)), after))
+            turned.add(k)
+    assert turned == {0, 1, 2, 3}  # 64 patches: every turn is drawn
+    assert torch.equal(transforms.patch_rotate(batch, 1), batch)  # a pixel has nothing to turn
+
+
+def test_the_registry_finds_each_transform_by_its_config_name_and_refuses_others(batch):
+    x = batch.float() / 255
+    g = torch.Generator().manual_seed(0)
+    assert torch.equal(transforms.get("shuffle")(x, 4, g), patch_shuffle(x, 4, torch.Generator().manual_seed(0)))
+    assert torch.equal(transforms.get("grayscale")(x, 4, None), grayscale(x))
+    with pytest.raises(ValueError, match="transform must be one of shuffle, grayscale, rotate, got 'blur'"):
+        transforms.get("blur")
+    with pytest.raises(ValueError, match="registered already"):
+        transforms.register("shuffle")(lambda x, n, g: x)
+
+
+def test_a_registered_transform_is_a_valid_config_value_and_what_the_model_uses(batch):
+    from auxlib.config import AuxVAEConfig
+    from auxlib.models import AuxVAE
+
+    transforms.register("flip-test")(lambda x, n, g: x.flip(3))
+    try:
+        model = AuxVAE(AuxVAEConfig(z_g=2, z_l=2, widths=(4,), transform="flip-test"))
+        x = batch.float() / 255
+        assert torch.equal(model.transform(x), x.flip(3))
+    finally:
+        del transforms.TRANSFORMS["flip-test"]
+    with pytest.raises(ValueError, match="transform must be one of"):
+        AuxVAEConfig(transform="flip-test")

@@ -230,6 +230,7 @@ def study_table(rows: dict[str, tuple[float, float, float, float, float]]):
     """A local-study table: per setting (colour score, luma ratio, chroma ratio, (ii), (iii)), every target
     factor read 0.1 from z_g and 0.9 from z_l, the digit 0.9 from z_g."""
     import pandas as pd
+
     from auxlib import local_sweep
     table = {}
     for name, (colour, luma, chroma, ii, iii) in rows.items():
@@ -241,7 +242,6 @@ def study_table(rows: dict[str, tuple[float, float, float, float, float]]):
 
 
 def test_local_sweep_sentence_names_unmet_targets_lost_splits_and_both_choices():
-    import pandas as pd
     from auxlib import local_sweep
     table = study_table({"standard": (-0.2, 1.6, 1.0, 0.88, 0.10), "β_g = 4": (0.1, 4.0, 2.5, 0.82, 0.09),
                          "FiLM decoder": (0.4, 4.0, 3.5, 0.87, 0.09), "luma, aligned": (0.7, 9.0, 9.0, 0.63, 0.1)})
