@@ -62,7 +62,8 @@ reproduce: install data
 	@for nb in $(NOTEBOOKS); do \
 		params=$$($(BIN)/python -m auxlib book-parameters "$$nb"); \
 		echo "== $$nb ($(PROFILE)) $$params"; \
-		$(BIN)/papermill "$$nb" "$$nb" -p profile $(PROFILE) -y "$$params" -k python3 --cwd book || exit 1; \
+		AUXLIB_RESULTS=$(CURDIR)/book/results \
+			$(BIN)/papermill "$$nb" "$$nb" -p profile $(PROFILE) -y "$$params" -k python3 --cwd book || exit 1; \
 	done
 	$(MAKE) book
 
@@ -70,8 +71,8 @@ timings: install data
 	$(BIN)/python -m auxlib time-chapters --profile $(PROFILE)
 
 benchmark: install data
-	$(BIN)/python benchmarks/throughput.py --arch compact
-	$(BIN)/python benchmarks/throughput.py --arch split
+	AUXLIB_RESULTS=$(CURDIR)/book/results $(BIN)/python benchmarks/throughput.py --arch compact
+	AUXLIB_RESULTS=$(CURDIR)/book/results $(BIN)/python benchmarks/throughput.py --arch split
 
 gpu-check: install
 	PYTHON=$(CURDIR)/$(BIN)/python bash benchmarks/gpu_check.sh $(OUT)

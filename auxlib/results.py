@@ -16,18 +16,31 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .io import atomic_path, configured_folder
+from .io import CACHE, atomic_path, configured_folder
 
 _PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "scipy")
 
 
 def results_dir() -> Path:
-    """``$AUXLIB_RESULTS`` if set, else ``book/results`` of the project the working folder lies in (found by
-    its ``_toc.yml``), else ``./results``."""
+    """Where the book's results are read: ``$AUXLIB_RESULTS`` if set, else ``book/results`` of the project the
+    working folder lies in (found by its ``_toc.yml``), else ``./results``. Chapters write to :func:`output_dir`."""
     here = Path.cwd().resolve()
     project = next((f for f in (here, *here.parents) if (f / "_toc.yml").exists() and (f / "book").is_dir()), None)
     default = here / "results" if project is None else project / "book" / "results"
     return configured_folder(None, "AUXLIB_RESULTS", default)
+
+
+def output_dir() -> Path:
+    """Where a chapter writes its numbers: ``$AUXLIB_RESULTS`` when set, else ``~/.cache/auxlib/results``.
+    ``make reproduce`` sets it to ``book/results``, the one way to rewrite the committed book's results, so that a
+    chapter executed with other parameters, or edited by hand, never changes them."""
+    return configured_folder(None, "AUXLIB_RESULTS", CACHE / "results")
+
+
+def record_archives() -> list[Path]:
+    """The folders of kept run records (:func:`auxlib.train.records`): this execution's own, written, then the
+    book's, read when it is another."""
+    return list(dict.fromkeys([output_dir() / "records", results_dir() / "records"]))
 
 
 def environment() -> dict[str, Any]:
@@ -55,12 +68,16 @@ def _git_commit() -> str | None:
 
 
 def save(chapter: str, results: dict[str, Any], directory: str | os.PathLike | None = None) -> Path:
-    """Write ``results`` (plus the environment) to ``<directory>/<chapter>.json`` atomically; returns the path.
+    """Write ``results`` (plus the environment) to ``<directory>/<chapter>.json`` atomically, by default in
+    :func:`output_dir`, and say where when that is not the book's results folder; returns the path.
 
     ``results`` should hold the data set, profile, config and seeds next to the measured numbers.
     """
-    path = Path(directory) if directory is not None else results_dir()
-    path = path / f"{chapter}.json"
+    folder = Path(directory) if directory is not None else output_dir()
+    path = folder / f"{chapter}.json"
+    if directory is None and folder.resolve() != results_dir().resolve():
+        print(f"{chapter}'s numbers are written to {path}; the book's own, in {results_dir()}, are rewritten only by "
+              "`make reproduce`.")
     payload = {"chapter": chapter, **results, "environment": environment()}
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(payload, indent=1, sort_keys=False, default=_jsonable) + "\n")

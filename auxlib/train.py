@@ -378,21 +378,26 @@ def _train_quietly(config: RunConfig, root: Path) -> None:
     train(config, root=root, progress=False)
 
 
-def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike, workers: int = 1,
-            root: str | os.PathLike | None = None, progress: bool = True) -> list[Record]:
+def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike | Sequence[str | os.PathLike],
+            workers: int = 1, root: str | os.PathLike | None = None, progress: bool = True) -> list[Record]:
     """The record of every run, in the order given: from the run cache, else from ``archive`` (a folder of
-    ``<key>.json`` copies of run records), else trained with :func:`train_all`. A run that diverged gives its
-    record up to where it did (``diverged_at`` set). Each record found in the run cache or trained is copied into
-    ``archive``, so that a machine without the weights (a fresh clone, a laptop) shows the same curves without
-    training again. For work that needs only the curves, not the models."""
-    folder, archive = runs_root(root), Path(archive)
+    ``<key>.json`` copies of run records, or several, searched in order), else trained with :func:`train_all`. A
+    run that diverged gives its record up to where it did (``diverged_at`` set). Each record found in the run cache
+    or trained is copied into the (first) archive, so that a machine without the weights (a fresh clone, a laptop)
+    shows the same curves without training again; the others are only read. For work that needs only the curves,
+    not the models."""
+    folder = runs_root(root)
+    archives = [Path(archive)] if isinstance(archive, (str, os.PathLike)) else [Path(a) for a in archive]
+
+    def kept(config: RunConfig) -> Path | None:
+        return next((f / f"{config.key()}.json" for f in archives if (f / f"{config.key()}.json").exists()), None)
 
     def cached(config: RunConfig) -> Path:
         run = folder / config.key()
         return run / RECORD if (run / RECORD).exists() or not (run / DIVERGED).exists() else run / DIVERGED
 
     for _ in range(len(configs) + 1):  # a divergence stops train_all; the runs after it train on the next round
-        missing = [c for c in configs if not cached(c).exists() and not (archive / f"{c.key()}.json").exists()]
+        missing = [c for c in configs if not cached(c).exists() and kept(c) is None]
         if not missing:
             break
         try:
@@ -401,9 +406,9 @@ def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike, workers
             continue
     found = []
     for config in configs:
-        kept = archive / f"{config.key()}.json"
-        if cached(config).exists() and (not kept.exists() or kept.read_bytes() != cached(config).read_bytes()):
-            with atomic_path(kept) as tmp:
+        copy = archives[0] / f"{config.key()}.json"
+        if cached(config).exists() and (not copy.exists() or copy.read_bytes() != cached(config).read_bytes()):
+            with atomic_path(copy) as tmp:
                 tmp.write_bytes(cached(config).read_bytes())
-        found.append(read_record(kept))
+        found.append(read_record(copy if copy.exists() else kept(config)))
     return found

@@ -35,3 +35,20 @@ def test_without_timings_drops_clock_readings_at_any_depth():
     record = {"a": 1, "train_seconds": 3.0, "runs": [{"seconds": 2, "acc": 0.5}], "environment": {"commit": "x"},
               "nested": {"elapsed_seconds": 1.0, "k": 30}}
     assert results.without_timings(record) == {"a": 1, "runs": [{"acc": 0.5}], "nested": {"k": 30}}
+
+
+def test_a_chapter_writes_the_books_results_only_where_AUXLIB_RESULTS_points(tmp_path, monkeypatch, capsys):
+    (tmp_path / "proj" / "book").mkdir(parents=True)
+    (tmp_path / "proj" / "_toc.yml").write_text("root: x\n")
+    monkeypatch.chdir(tmp_path / "proj" / "book")
+    monkeypatch.delenv("AUXLIB_RESULTS")
+    monkeypatch.setattr(results, "CACHE", tmp_path / "cache")
+    path = results.save("demo", {"x": 1})
+    assert path == tmp_path / "cache" / "results" / "demo.json" and not (tmp_path / "proj" / "book" / "results").exists()
+    assert "rewritten only by `make reproduce`" in capsys.readouterr().out
+    assert results.record_archives() == [tmp_path / "cache" / "results" / "records",
+                                         (tmp_path / "proj" / "book" / "results" / "records").resolve()]
+    book = tmp_path / "proj" / "book" / "results"
+    monkeypatch.setenv("AUXLIB_RESULTS", str(book))  # as make reproduce sets it
+    assert results.save("demo", {"x": 1}) == book / "demo.json" and capsys.readouterr().out == ""
+    assert results.record_archives() == [book / "records"]

@@ -263,6 +263,12 @@ def test_records_come_from_the_cache_else_the_archive_else_training(tiny_images,
     monkeypatch.setattr(train, "train_all", lambda *a, **k: pytest.fail("trained although the archive has it"))
     again = train.records([cfg], archive=archive, root=tmp_path / "elsewhere", progress=False)[0]
     assert again.history == first.history and again.config == cfg and again.hardware == first.hardware
+    # The book's archive is read; only the first archive, this execution's own, is written.
+    own = tmp_path / "own"
+    read = train.records([cfg], archive=[own, archive], root=tmp_path / "elsewhere", progress=False)[0]
+    assert read.history == first.history and not own.exists()
+    train.records([cfg], archive=[own, archive], root=tmp_path / "runs", progress=False)
+    assert (own / f"{cfg.key()}.json").read_bytes() == kept.read_bytes()
 
 
 @pytest.mark.parametrize("model", ["AuxVAE", "AuxGMVAE with scores"])
