@@ -44,7 +44,8 @@ def test_a_chapter_writes_the_books_results_only_where_AUXLIB_RESULTS_points(tmp
     monkeypatch.delenv("AUXLIB_RESULTS")
     monkeypatch.setattr(results, "CACHE", tmp_path / "cache")
     path = results.save("demo", {"x": 1})
-    assert path == tmp_path / "cache" / "results" / "demo.json" and not (tmp_path / "proj" / "book" / "results").exists()
+    assert path == tmp_path / "cache" / "results" / "demo.json"
+    assert not (tmp_path / "proj" / "book" / "results").exists()
     assert "rewritten only by `make reproduce`" in capsys.readouterr().out
     assert results.record_archives() == [tmp_path / "cache" / "results" / "records",
                                          (tmp_path / "proj" / "book" / "results" / "records").resolve()]
