@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -410,5 +410,5 @@ def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike | Sequen
         if cached(config).exists() and (not copy.exists() or copy.read_bytes() != cached(config).read_bytes()):
             with atomic_path(copy) as tmp:
                 tmp.write_bytes(cached(config).read_bytes())
-        found.append(read_record(copy if copy.exists() else kept(config)))
+        found.append(read_record(copy if copy.exists() else cast(Path, kept(config))))  # each has one by now
     return found
