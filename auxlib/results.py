@@ -8,6 +8,7 @@ findings from them (:mod:`auxlib.paper`) and their timings (:func:`auxlib.tables
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import os
 import platform
@@ -44,7 +45,8 @@ def record_archives() -> list[Path]:
 
 
 def environment() -> dict[str, Any]:
-    """Package versions, Python, platform and the git commit of the code (with ``+dirty`` if modified)."""
+    """Package versions, Python, platform, the git commit of the code (with ``+dirty`` if modified, :func:`_git_commit`)
+    and the date and time (UTC) the numbers were made."""
     versions: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
@@ -52,19 +54,38 @@ def environment() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return {"packages": versions, "python": platform.python_version(), "machine": platform.machine(),
-            "commit": _git_commit()}
+            "commit": _git_commit(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
-def _git_commit() -> str | None:
-    where = Path(__file__).resolve().parent
+def _git_commit(where: Path | None = None) -> str | None:
+    """The commit of the repository at ``where`` (by default auxlib's own), with ``+dirty`` when a tracked file
+    differs from it in more than what executing the chapters in place writes: their outputs and
+    ``book/results/``. A chapter whose cells were edited counts as a change. None outside a git repository."""
+    where = where or Path(__file__).resolve().parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = _git(where, "rev-parse", "HEAD")
+        top = Path(_git(where, "rev-parse", "--show-toplevel"))
+        changed = _git(where, "diff", "--name-only", "HEAD").splitlines()
     except (OSError, subprocess.CalledProcessError):
         return None
+    dirty = [f for f in changed if not f.startswith("book/results/")
+             and not (f.endswith(".ipynb") and _cells(top / f) == _cells(_git(where, "show", f"HEAD:{f}")))]
     return commit + ("+dirty" if dirty else "")
+
+
+def _git(where: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _cells(notebook: Path | str) -> list[tuple[str, str]] | None:
+    """A notebook's cells as (type, source), outputs left out; ``notebook`` is a path or the JSON text itself.
+    None when it cannot be read."""
+    try:
+        text = notebook.read_text() if isinstance(notebook, Path) else notebook
+        cells = json.loads(text)["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return [(c["cell_type"], "".join(c["source"])) for c in cells]
 
 
 def save(chapter: str, results: dict[str, Any], directory: str | os.PathLike | None = None) -> Path:

@@ -53,3 +53,34 @@ def test_a_chapter_writes_the_books_results_only_where_AUXLIB_RESULTS_points(tmp
     monkeypatch.setenv("AUXLIB_RESULTS", str(book))  # as make reproduce sets it
     assert results.save("demo", {"x": 1}) == book / "demo.json" and capsys.readouterr().out == ""
     assert results.record_archives() == [book / "records"]
+
+
+def test_the_commit_is_dirty_for_edited_code_but_not_for_chapters_executed_in_place(tmp_path):
+    import json
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    def notebook(source, outputs):
+        cell = {"cell_type": "code", "source": [source], "outputs": outputs, "metadata": {}, "execution_count": 1}
+        return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+    (tmp_path / "book" / "results").mkdir(parents=True)
+    (tmp_path / "book" / "c.ipynb").write_text(notebook("x = 1", []))
+    (tmp_path / "book" / "results" / "c.json").write_text("{}")
+    (tmp_path / "lib.py").write_text("A = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "start")
+    assert not results._git_commit(tmp_path).endswith("+dirty")
+    (tmp_path / "book" / "c.ipynb").write_text(notebook("x = 1", [{"output_type": "stream", "text": "1"}]))
+    (tmp_path / "book" / "results" / "c.json").write_text('{"acc": 0.5}')
+    assert not results._git_commit(tmp_path).endswith("+dirty")  # executed in place: outputs and results only
+    (tmp_path / "book" / "c.ipynb").write_text(notebook("x = 2", []))
+    assert results._git_commit(tmp_path).endswith("+dirty")  # an edited cell
+    (tmp_path / "book" / "c.ipynb").write_text(notebook("x = 1", []))
+    (tmp_path / "lib.py").write_text("A = 2\n")
+    assert results._git_commit(tmp_path).endswith("+dirty")
+    assert results._git_commit(tmp_path.parent / "nowhere") is None
