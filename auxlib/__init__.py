@@ -1,23 +1,19 @@
 """auxlib: information placement with an auxiliary generative task, in PyTorch.
 
-Modules, in pipeline order:
-- set-up: ``checks`` (the one shape of every error about a parameter), ``config`` (validated configs and run keys),
-  ``profiles`` (each chapter's values per budget, and the named experiments chapters share);
-- data: ``data`` (data sets, their cache, images as tensors), ``synth_svhn`` (the synthetic SVHN stand-in),
-  ``factors`` (tables of true factors), ``transforms`` (the registry of g(x): patch shuffle, grey-scale, rotation);
-- models: ``likelihoods``, ``models`` (AuxVAE, AuxGMVAE, Classifier);
-- training: ``train`` (the loop), ``store`` (the run cache, checkpoints, records), ``devices`` (device, torchrun,
-  bf16), ``monitor`` (scores taken during training);
-- analysis: ``latents`` (encoding, decoding and swapping the latent parts of a trained model), ``judge`` (the
-  classifier that reads decodes), ``metrics`` (accuracy, clustering scores, colour spreads), ``probes`` (probes
-  of a factor from a code, with known answers), ``placement`` (probes of true factors from each latent part, by
-  factor and by group, MIG);
-- sweeps: ``ablation`` (Experiment 2's settings, one change at a time), ``decode_sweep`` (Experiment 1.2's sweep),
-  ``local_sweep`` (what puts local information in z_l);
-- the book: ``claims`` (the bars the book's verdicts are held to), ``verdicts`` (the sentences built from the
-  numbers), ``plots``, ``results`` (each chapter's numbers as JSON), ``paper`` (the paper's numbers and ours
-  beside them), ``tables`` (shared tables and sentences), ``book`` (the table of contents, the book's
-  parameters, chapter timings), ``io`` (atomic writes, folders).
+Layers, each a folder that imports only those before it (a test checks it):
+- ``checks`` (the one shape of every error about a parameter) and ``io`` (atomic writes, folders);
+- ``model``: ``config`` (validated configs and run keys), ``likelihoods``, ``transforms`` (the registry of g(x)),
+  ``models`` (AuxVAE, AuxGMVAE, Classifier and the registry from config to model);
+- ``data``: data sets, their cache and images as tensors; ``synth_svhn`` (the synthetic SVHN stand-in),
+  ``factors`` (tables of true factors);
+- ``analysis``: ``latents`` (encoding, decoding and swapping the parts of the latent), ``judge`` (the classifier
+  that reads decodes), ``metrics``, ``probes`` (probes of a factor from a code, with known answers);
+- ``training``: ``devices``, ``store`` (the run cache, checkpoints, records), ``monitor`` (scores taken during
+  training), ``train`` (the loop);
+- ``book``, for the chapters only: ``profiles``, the studies (``decode_sweep``, ``ablation``, ``local_sweep``,
+  ``placement``), ``claims``, ``verdicts``, ``paper``, ``results``, ``tables``, ``plots``.
+
+Every module is also reachable by its short name, loaded on first use: ``from auxlib import train, verdicts``.
 """
 
 from __future__ import annotations
@@ -26,11 +22,17 @@ import importlib
 from typing import Any
 
 __version__ = "0.1.0"
-#: The modules, loaded on first use, so that ``import auxlib`` is light and a script that trains loads neither the
-#: plotting stack nor the book's modules.
-SUBMODULES = ("ablation", "book", "checks", "claims", "config", "data", "decode_sweep", "devices", "factors", "judge",
-              "latents", "likelihoods", "local_sweep", "metrics", "models", "monitor", "paper", "placement", "plots",
-              "probes", "profiles", "results", "store", "tables", "train", "transforms", "verdicts")
+#: The modules by their short names, loaded on first use, so that ``import auxlib`` is light and a script that
+#: trains loads neither the plotting stack nor the book's modules.
+SUBMODULES = {
+    "checks": "checks", "io": "io", **{layer: layer for layer in ("model", "analysis", "training")},
+    **{m: f"model.{m}" for m in ("config", "likelihoods", "transforms", "models")},
+    "data": "data", **{m: f"data.{m}" for m in ("synth_svhn", "factors")},
+    **{m: f"analysis.{m}" for m in ("latents", "judge", "metrics", "probes")},
+    **{m: f"training.{m}" for m in ("devices", "store", "monitor", "train")},
+    "book": "book", **{m: f"book.{m}" for m in ("profiles", "ablation", "decode_sweep", "local_sweep", "placement",
+                                                 "claims", "verdicts", "paper", "results", "tables", "plots")},
+}
 #: Names kept at the top level, by the module that defines them.
 _NAMES = {"AuxVAEConfig": "config", "RunConfig": "config", "TrainConfig": "config", "experiment": "profiles",
           "settings": "profiles", "AuxVAE": "models"}
@@ -39,9 +41,9 @@ __all__ = [*SUBMODULES, *_NAMES]
 
 def __getattr__(name: str) -> Any:
     if name in SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(f".{SUBMODULES[name]}", __name__)
     if name in _NAMES:
-        return getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+        return getattr(importlib.import_module(f".{SUBMODULES[_NAMES[name]]}", __name__), name)
     raise AttributeError(f"module 'auxlib' has no attribute {name!r}")
 
 

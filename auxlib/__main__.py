@@ -26,10 +26,12 @@ from typing import Any
 import torch
 import yaml
 
-from . import book, data, devices, tables, train
+from . import book, data
+from .book import tables
+from .book.profiles import PROFILE_NAMES, PROFILES, experiment
 from .checks import read_yaml
-from .config import DATASETS, RunConfig
-from .profiles import PROFILE_NAMES, PROFILES, experiment
+from .model.config import DATASETS, RunConfig
+from .training import devices, train
 
 
 def main(argv: list[str] | None = None) -> None:

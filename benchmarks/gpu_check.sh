@@ -78,7 +78,7 @@ throughput() {
 
 progress() {  # the stopped (or finished) run's record, beside the other results
     local key
-    key=$("$python" -c "import json, sys; from auxlib.config import RunConfig; \
+    key=$("$python" -c "import json, sys; from auxlib.model.config import RunConfig; \
 print(RunConfig.from_dict(json.load(open(sys.argv[1]))).key())" "$out/exp2_paper.json") || return
     cp "$AUXLIB_RUNS/$key/progress.json" "$out/progress.json" 2>/dev/null || cp "$AUXLIB_RUNS/$key/run.json" \
         "$out/progress.json"

@@ -27,7 +27,7 @@ from torchvision.transforms.functional import to_tensor
 
 import auxlib
 from auxlib import data, devices, likelihoods, models, results, train
-from auxlib.transforms import patch_shuffle
+from auxlib.model.transforms import patch_shuffle
 
 
 class NaiveDataset(Dataset):

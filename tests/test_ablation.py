@@ -1,7 +1,7 @@
 import dataclasses
 
 from auxlib import ablation
-from auxlib.config import AuxGMVAEConfig
+from auxlib.model.config import AuxGMVAEConfig
 
 
 def differences(a, b):
@@ -43,7 +43,7 @@ def test_settings_keep_their_baseline_when_the_profile_changes():
 
 
 def record(acc, nmi=0.1, steps=(250, 500), **extra):
-    from auxlib.store import Record
+    from auxlib.training.store import Record
 
     config = ablation.runs("quick", "synth-svhn")["baseline"]
     scores = [{"step": s, "images": 64 * s, "acc": acc * s / steps[-1], "nmi": nmi, "nmi_polarity": 0.3,

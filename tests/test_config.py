@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import auxlib
-from auxlib.config import AuxVAEConfig, RunConfig, TrainConfig
+from auxlib.model.config import AuxVAEConfig, RunConfig, TrainConfig
 
 
 @pytest.mark.parametrize("params, message", [

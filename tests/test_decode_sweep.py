@@ -3,8 +3,8 @@ import dataclasses
 import pytest
 
 from auxlib import decode_sweep
-from auxlib.config import AuxVAEConfig
-from auxlib.store import Record
+from auxlib.model.config import AuxVAEConfig
+from auxlib.training.store import Record
 
 DECODES = decode_sweep.DECODES
 

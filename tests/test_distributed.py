@@ -61,7 +61,7 @@ def test_two_gloo_processes_train_what_one_process_does(launch, monkeypatch):
 _INTERRUPTED = """
 import sys
 import auxlib.__main__
-from auxlib.models import AuxVAE
+from auxlib.model.models import AuxVAE
 
 loss, calls = AuxVAE.loss, [0]
 

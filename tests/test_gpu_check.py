@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from auxlib.store import read_record
+from auxlib.training.store import read_record
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from auxlib import latents, models
-from auxlib.config import AuxVAEConfig, ClassifierConfig
+from auxlib.model.config import AuxVAEConfig, ClassifierConfig
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_resampling_accuracies_work_with_a_real_classifier(model):
 
 @pytest.fixture
 def gmvae():
-    from auxlib.config import AuxGMVAEConfig
+    from auxlib.model.config import AuxGMVAEConfig
 
     return models.build(AuxGMVAEConfig(z_g=3, z_l=2, widths=(8, 16), k=4)).eval()
 

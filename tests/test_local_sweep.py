@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from auxlib import local_sweep, models
-from auxlib.config import AuxVAEConfig
+from auxlib.model.config import AuxVAEConfig
 
 
 def test_each_setting_changes_one_thing_from_the_standard_auxvae_and_names_a_run_of_its_own():

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from auxlib import models
-from auxlib.config import AuxGMVAEConfig, AuxVAEConfig
-from auxlib.transforms import grayscale
+from auxlib.model.config import AuxGMVAEConfig, AuxVAEConfig
+from auxlib.model.transforms import grayscale
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_build_rejects_unknown_configs():
 
 
 def test_classifier_learns_a_trivially_separable_task():
-    from auxlib.config import ClassifierConfig
+    from auxlib.model.config import ClassifierConfig
 
     torch.manual_seed(0)
     x = torch.zeros(64, 3, 32, 32, dtype=torch.uint8)
@@ -239,7 +239,7 @@ def test_mixture_auxiliary_likelihood_is_the_auxiliary_decoders_alone(x):
 
 
 def test_an_augmented_classifier_trains_on_moved_and_mirrored_images_and_predicts_on_the_images_given():
-    from auxlib.config import ClassifierConfig
+    from auxlib.model.config import ClassifierConfig
 
     model = models.build(ClassifierConfig(widths=(8,), shift=3, flip=True)).eval()  # no dropout noise
     x = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8)

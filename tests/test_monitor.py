@@ -6,7 +6,7 @@ import torch
 
 import auxlib
 from auxlib import data, monitor, store, train
-from auxlib.config import AuxGMVAEConfig
+from auxlib.model.config import AuxGMVAEConfig
 
 
 def test_cluster_scores_of_a_perfect_and_of_a_constant_clustering():

@@ -67,8 +67,8 @@ def test_mig_is_high_for_one_dimension_per_factor_and_low_for_a_duplicated_one()
 
 def test_measure_probes_both_parts_of_a_model_for_every_factor_and_chroma():
     from auxlib import models
-    from auxlib.config import AuxVAEConfig
     from auxlib.data import ImageSet
+    from auxlib.model.config import AuxVAEConfig
 
     rng = np.random.default_rng(0)
     def fake(n):

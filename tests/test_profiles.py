@@ -7,8 +7,8 @@ import pytest
 
 import auxlib
 from auxlib import profiles
-from auxlib.config import AuxVAEConfig, RunConfig
-from auxlib.profiles import PROFILE_NAMES
+from auxlib.book.profiles import PROFILE_NAMES
+from auxlib.model.config import AuxVAEConfig, RunConfig
 from tests.test_parameters import check
 
 
@@ -94,7 +94,7 @@ def test_the_cifar10_classifier_is_augmented_and_the_digit_classifier_keeps_its_
 
 
 def test_classifier_config_in_a_run():
-    from auxlib.config import ClassifierConfig
+    from auxlib.model.config import ClassifierConfig
 
     cfg = auxlib.experiment("classifier", "quick", dataset="synth-svhn", model=ClassifierConfig, dropout=0.1)
     assert isinstance(cfg.model, ClassifierConfig) and cfg.model.dropout == 0.1

@@ -2,8 +2,8 @@ import pandas as pd
 import pytest
 
 from auxlib import results, tables
-from auxlib.profiles import experiment
-from auxlib.store import Record
+from auxlib.book.profiles import experiment
+from auxlib.training.store import Record
 
 
 def test_duration_picks_a_readable_unit():

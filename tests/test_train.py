@@ -119,7 +119,7 @@ def test_to_tensor_is_nchw_uint8():
 
 
 def test_gmvae_trains_with_its_temperature_schedule_and_reloads(tiny_images, tmp_path):
-    from auxlib.config import AuxGMVAEConfig
+    from auxlib.model.config import AuxGMVAEConfig
 
     cfg = auxlib.experiment("method", "quick", model=AuxGMVAEConfig, steps=6, batch_size=16, log_every=3,
                             checkpoint_every=3, z_g=4, z_l=4, widths=(8, 16), k=4, tau=0.5, tau_start=1.0,

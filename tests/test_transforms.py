@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from auxlib import transforms
-from auxlib.transforms import grayscale, patch_shuffle
+from auxlib.model.transforms import grayscale, patch_shuffle
 
 
 def patches(x, n):
@@ -85,7 +85,7 @@ def test_random_flip_mirrors_about_half_the_images():
 
 
 def test_standardised_luma_has_zero_mean_unit_deviation_and_aligned_makes_the_minority_bright():
-    from auxlib.transforms import standardised_luma
+    from auxlib.model.transforms import standardised_luma
     x = torch.full((2, 3, 8, 8), 0.2)
     x[:, :, 3:5, 3:5] = 0.9  # a bright square on a dark ground
     x[1] = 1.1 - x[1]  # the same square, dark on a bright ground
@@ -127,8 +127,8 @@ def test_the_registry_finds_each_transform_by_its_config_name_and_refuses_others
 
 
 def test_a_registered_transform_is_a_valid_config_value_and_what_the_model_uses(batch):
-    from auxlib.config import AuxVAEConfig
-    from auxlib.models import AuxVAE
+    from auxlib.model.config import AuxVAEConfig
+    from auxlib.model.models import AuxVAE
 
     transforms.register("flip-test")(lambda x, n, g: x.flip(3))
     try:

@@ -3,7 +3,7 @@ import pytest
 
 import auxlib
 from auxlib import verdicts
-from auxlib.store import Record, Run
+from auxlib.training.store import Record, Run
 
 GROUPS = {"global": ["label", "font"], "local": ["polarity", "bg_color", "bg_color red-green"]}
 
@@ -332,7 +332,7 @@ def test_settings_fig3_names_the_bars_each_setting_misses():
 
 
 def test_long_budget_names_the_runs_that_follow_the_digit():
-    from auxlib.store import Record
+    from auxlib.training.store import Record
 
     def run(nmi, polarity):
         row = {"step": 50, "images": 3200, "acc": 0.2, "nmi": nmi, "nmi_polarity": polarity, "clusters_used": 30.0}

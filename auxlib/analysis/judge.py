@@ -14,8 +14,8 @@ import torch
 from torch import nn
 from torchvision.transforms.v2 import functional as tvf
 
+from ..model.models import outputs, predict, to_unit
 from . import metrics
-from .models import outputs, predict, to_unit
 
 
 def accuracy(classifier: nn.Module, images: torch.Tensor, labels: np.ndarray) -> float:

@@ -13,7 +13,7 @@ import torch
 from sklearn.metrics.cluster import contingency_matrix
 from torchvision.utils import make_grid
 
-from .data import to_tensor
+from ..data import to_tensor
 
 
 def as_tensor(images: torch.Tensor | np.ndarray) -> torch.Tensor:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 import pandas as pd
 
-from .latents import RESAMPLED
+from ..analysis.latents import RESAMPLED
 from .results import results_dir
 
 #: Numbers the paper reports, shown beside ours: its Fig. 3 (Experiment 1.2, section 3.1) and its Table 1

@@ -27,7 +27,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .factors import is_discrete
+from ..data.factors import is_discrete
 
 #: The probes, from the weakest reader to the strongest.
 PROBES = ("linear", "knn", "mlp")

@@ -21,13 +21,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import latents, metrics, placement, probes
-from .config import RunConfig
-from .data import ImageSet, to_tensor
+from ..analysis import latents, metrics, probes
+from ..data import ImageSet, to_tensor
+from ..model.config import RunConfig
+from ..model.models import AuxVAE
+from ..training.store import Record, Run
+from . import placement
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
-from .models import AuxVAE
 from .profiles import experiment
-from .store import Record, Run
 
 #: Settings of the paper's method, one change at a time from the standard profile's AuxVAE.
 PAPER_METHOD: dict[str, dict[str, Any]] = {

@@ -16,12 +16,12 @@ import pandas as pd
 import torch
 from sklearn.metrics import mutual_info_score
 
-from . import latents, synth_svhn
-from .config import RunConfig
-from .data import ImageSet, to_tensor
-from .factors import chroma, discretise, scalar_factors
-from .models import AuxVAE
-from .probes import PROBES, active_units, probe_score
+from ..analysis import latents
+from ..analysis.probes import PROBES, active_units, probe_score
+from ..data import ImageSet, synth_svhn, to_tensor
+from ..data.factors import chroma, discretise, scalar_factors
+from ..model.config import RunConfig
+from ..model.models import AuxVAE
 from .profiles import experiment
 
 #: The data sets that record every image's true factors, which placement is measured against.

@@ -10,16 +10,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import ablation, claims, judge
-from .config import RunConfig
-from .data import NAMES
+from ..analysis import judge
+from ..data import NAMES
+from ..data.factors import CHROMA_VIEWS
+from ..data.synth_svhn import LAYOUT_COLOUR_FACTORS
+from ..model.config import RunConfig
+from ..training.store import Record, Run
+from . import ablation, claims
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
-from .factors import CHROMA_VIEWS
 from .local_sweep import FIG2_RATIO, TARGETS, keeps_split
 from .local_sweep import met_table as local_sweep_met
 from .profiles import PROFILES
-from .store import Record, Run
-from .synth_svhn import LAYOUT_COLOUR_FACTORS
 from .tables import duration, mean_std
 
 

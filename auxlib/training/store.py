@@ -27,10 +27,10 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .config import RunConfig
+from ..io import CACHE, atomic_path, configured_folder
+from ..model.config import RunConfig
+from ..model.models import build
 from .devices import World, resolve_device
-from .io import CACHE, atomic_path, configured_folder
-from .models import build
 
 CHECKPOINT = "checkpoint.pt"
 WEIGHTS = "model.pt"

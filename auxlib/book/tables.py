@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..training.store import Record, Run
 from .results import THROUGHPUT, TIMINGS, load, results_dir
-from .store import Record, Run
 
 #: The columns of the clustering table: score key in :func:`auxlib.metrics.clustering_scores` -> heading.
 SCORE_COLUMNS = {"acc": "many-to-one ACC", "hungarian": "Hungarian ACC", "nmi": "NMI", "ari": "ARI",

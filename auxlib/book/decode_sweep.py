@@ -15,10 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from .config import RunConfig
-from .latents import RESAMPLED
+from ..analysis.latents import RESAMPLED
+from ..model.config import RunConfig
+from ..training.store import Record, Run
 from .profiles import experiment, name_of
-from .store import Record, Run
 
 #: The baseline, spelled out so that it stays fixed when the profile adopts another setting.
 BASELINE: dict[str, Any] = dict(z_g=32, z_l=32, arch="compact", aux_components=1, lr=1e-3, beta=1.0, patch_size=1)

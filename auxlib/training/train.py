@@ -23,14 +23,14 @@ import torch.distributed as dist
 from torch import nn
 from tqdm import tqdm
 
-from . import data as datasets
+from .. import data as datasets
+from ..checks import positive_int
+from ..data import to_tensor
+from ..io import atomic_path
+from ..model.config import RunConfig
+from ..model.models import build
 from . import monitor
-from .checks import positive_int
-from .config import RunConfig
-from .data import to_tensor
 from .devices import World, torchrun_rank, uses_bf16, world
-from .io import atomic_path
-from .models import build
 from .store import (
     CHECKPOINT,
     DIVERGED,

@@ -1,4 +1,6 @@
-"""Data sets as in-memory uint8 arrays, with an on-disk cache.
+"""The data layer: data sets as in-memory uint8 arrays, with an on-disk cache; beside this module,
+``synth_svhn`` (the synthetic SVHN stand-in, which records every image's true factors) and ``factors`` (tables of
+those factors). Imports the model layer's configs only.
 
 ``load(name, split)`` returns an :class:`ImageSet` of NHWC uint8 images, int64 labels and, for synthetic data,
 a table of the true factors of every image. The first load of a data set converts it once into
@@ -24,8 +26,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .config import DATASETS, EXTRA_SPLIT
-from .io import CACHE, atomic_path, configured_folder
+from ..io import CACHE, atomic_path, configured_folder
+from ..model.config import DATASETS, EXTRA_SPLIT
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 #: How pages name each data set, so that a reader always knows which data a figure shows.

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import RunConfig
+from ..model.config import RunConfig
+from ..training.store import Record
 from .profiles import experiment, name_of
-from .store import Record
 
 #: The baseline, spelled out so that it stays fixed when the profile adopts another setting.
 BASELINE: dict[str, Any] = dict(posterior="factorised", branch="compact", beta=1.0, alpha=1.0, warmup_steps=0,

@@ -13,8 +13,8 @@ import torch
 from sklearn.cluster import KMeans
 from torch import nn
 
+from ..model.models import AuxGMVAE, AuxVAE, Posterior, predict
 from . import judge
-from .models import AuxGMVAE, AuxVAE, Posterior, predict
 
 #: The three decodes of Fig. 3: which part of the latent is replaced by a draw from N(0, I).
 RESAMPLED = {"reconstruction": None, "z_l resampled": "l", "z_g resampled": "g"}

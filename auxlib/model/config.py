@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import as_number, is_int, is_number, one_of, positive_int, require
+from ..checks import as_number, is_int, is_number, one_of, positive_int, require
 
 #: Data sets auxlib can load, with their image shape (channels, height, width).
 DATASETS: dict[str, tuple[int, int, int]] = {

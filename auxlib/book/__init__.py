@@ -1,5 +1,12 @@
-"""The book's plumbing: its table of contents, the parameters the committed book executes each chapter with, and
-the timing of every chapter on a fresh run cache (the results page's compute table reads those timings)."""
+"""The book layer: everything that exists for the chapters, which nothing below imports.
+
+Beside this module: ``profiles`` (each chapter's values per budget, and the named experiments chapters share), one
+module per study (``decode_sweep`` for Experiment 1.2, ``ablation`` for Experiment 2's gap, ``local_sweep`` for
+the local chapter, ``placement``), ``claims`` (the bars the verdicts are held to), ``verdicts`` (the sentences),
+``paper`` (the paper's numbers and ours beside them), ``results`` (each chapter's numbers as JSON), ``tables`` and
+``plots``. This module is the book's plumbing: its table of contents, the parameters the committed book executes
+each chapter with, and the timing of every chapter on a fresh run cache (the results page reads those timings).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +20,8 @@ from unittest import mock
 
 import yaml
 
+from ..checks import read_yaml
 from . import results
-from .checks import read_yaml
 from .profiles import PROFILE_NAMES
 
 

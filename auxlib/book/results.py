@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .io import CACHE, atomic_path, configured_folder
+from ..io import CACHE, atomic_path, configured_folder
 
 _PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "scipy")
 

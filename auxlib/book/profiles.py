@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .checks import as_list, as_number, is_int, is_number, one_of, positive_int, require
-from .config import DATASETS, EXTRA_SPLIT, AuxGMVAEConfig, AuxVAEConfig, ClassifierConfig, RunConfig, TrainConfig
+from ..checks import as_list, as_number, is_int, is_number, one_of, positive_int, require
+from ..model.config import DATASETS, EXTRA_SPLIT, AuxGMVAEConfig, AuxVAEConfig, ClassifierConfig, RunConfig, TrainConfig
 
 PROFILE_NAMES = ("quick", "standard", "paper")
 

@@ -25,9 +25,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import latents, metrics
-from .data import ImageSet, to_tensor
-from .models import AuxGMVAE, AuxVAE, Classifier, predict
+from ..analysis import latents, metrics
+from ..data import ImageSet, to_tensor
+from ..model.models import AuxGMVAE, AuxVAE, Classifier, predict
 
 #: A cluster counts as in use when it holds at least this share of the images.
 MIN_CLUSTER_SHARE = 0.01
