@@ -360,3 +360,14 @@ def test_led_by_says_which_clusterings_follow_neither():
     ends = {"a": {"nmi": 0.1, "nmi_polarity": 0.3}, "collapsed": {"nmi": 0.0001, "nmi_polarity": 0.0}}
     assert verdicts.led_by(ends) == ("The clusters of **a** follow polarity; those of **collapsed** follow neither "
                                      "(NMI below 0.01 with both). ")
+
+
+def test_digit_clusters_says_when_a_cluster_does_not_stand_for_its_digit():
+    low = verdicts.digit_clusters({3: (12, 0.27), 5: (4, 0.31)}, [0, 1])
+    assert "None of these 2 clusters" in low and "cluster 12 for 3 (27% of its test images)" in low
+    assert "no cluster is led by 0, 1" in low
+    mixed = verdicts.digit_clusters({3: (12, 0.27), 5: (4, 0.8)}, [])
+    assert "1 of these 2 clusters holds" in mixed and "only leads" in mixed
+    pure = verdicts.digit_clusters({3: (12, 0.9)}, [])
+    assert "1 of these 1 clusters holds" in pure and "show the digit's clusters" in pure
+    assert verdicts.digit_clusters({}, [0]) == "No cluster is led by any digit."

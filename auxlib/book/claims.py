@@ -121,6 +121,11 @@ def moved(before: float, after: float) -> bool:
     return after - before >= MOVE_MARGIN
 
 
+# Experiment 2.2 (the paper's Fig. 6): a cluster stands for a digit when at least this share of its test images
+#: show that digit; below it, its grid is titled by its share, never by the digit alone.
+CLUSTER_STANDS_FOR = 0.5
+
+
 # Experiment 2.1 (the paper's Table 1, section 3.2): the AuxGMVAE's many-to-one ACC over seeds.
 #: The stricter aim for the spread between seeds of the AuxGMVAE's ACC.
 CLUSTER_STD_AIM = 0.03

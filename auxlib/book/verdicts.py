@@ -350,9 +350,20 @@ def followed_factors(nmi: dict[str, float], kinds: dict[str, str], top: int = 3)
 # Experiment 2.2.
 def digit_clusters(purest: dict[int, tuple[int, float]], missing: Sequence[int]) -> str:
     """Experiment 2.2: the purest cluster of each digit (:func:`auxlib.metrics.purest_clusters`: digit ->
-    (cluster, purity)) and the digits no cluster is led by."""
-    return (", ".join(f"digit {d}: cluster {c} (purity {p:.0%})" for d, (c, p) in purest.items())
-            + (f"; no cluster is led by {', '.join(map(str, missing))}" if missing else "") + ".")
+    (cluster, purity)), the digits no cluster is led by, and how many of these clusters stand for their digit
+    (:data:`auxlib.claims.CLUSTER_STANDS_FOR`)."""
+    if not purest:
+        return "No cluster is led by any digit."
+    listed = ", ".join(f"cluster {c} for {d} ({p:.0%} of its test images)" for d, (c, p) in purest.items())
+    standing = sum(p >= claims.CLUSTER_STANDS_FOR for _, p in purest.values())
+    return (f"The purest cluster of each digit: {listed}"
+            + (f"; no cluster is led by {', '.join(map(str, missing))}" if missing else "") + ". "
+            + (f"{standing} of these {len(purest)} clusters" if standing else f"None of these {len(purest)} clusters")
+            + f" {'holds' if standing == 1 else 'hold'} its digit in at least "
+            f"{claims.CLUSTER_STANDS_FOR:.0%} of its test images: "
+            + ("the grids below show the digit's clusters." if standing == len(purest) else
+               "the grids are titled by that share, and a grid whose share is low shows a cluster the digit only "
+               "leads, not one that stands for it."))
 
 
 def colour_by_part(down: float, along: float, grids: int) -> str:
