@@ -527,9 +527,12 @@ def placement_main(matrices: dict[str, dict[str, dict[str, float]]], mean: pd.Da
                  "with the shape. ")
     score = "S (mlp)"
     text += (f"Over {len(seeds)} seeds, the placement score $S$ by the MLP probe is "
-             + ", ".join(f"{mean.loc[n, score]:.2f} ± {sd.loc[n, score]:.2f} for the {n}" for n in ["AuxVAE", *baselines])
+             + ", ".join(f"{mean.loc[n, score]:.2f} ± {sd.loc[n, score]:.2f} for the {n}"
+                         for n in ["AuxVAE", *baselines])
              + ". ")
-    said, beats, loses = [], [], []
+    said: list[str] = []
+    beats: list[str] = []
+    loses: list[str] = []
     for name in baselines:
         gap = mean.loc["AuxVAE", score] - mean.loc[name, score]
         spread = max(sd.loc["AuxVAE", score], sd.loc[name, score])
