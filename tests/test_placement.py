@@ -93,6 +93,12 @@ def test_summary_and_group_means_read_a_measured_matrix():
     groups = {"global": ["digit", "shape"], "local": ["colour"]}
     s = placement.summary({"matrix": {"knn": m, "linear": m}, "mig": 0.05}, groups)
     assert s == pytest.approx({"S (knn)": 0.6 + 0.6, "S (linear)": 1.2, "MIG": 0.05})
+    real = {"label": {"z_g": 0.9, "z_l": 0.1}, "font": {"z_g": 0.5, "z_l": 0.5},
+            "bg_color red-green": {"z_g": 0.2, "z_l": 0.8}}
+    real_groups = {"global": ["label", "font"], "local": ["bg_color red-green"]}
+    s = placement.summary({"matrix": {"mlp": real}, "mig": 0.0}, real_groups)
+    assert s == pytest.approx({"S (mlp)": 0.4 + 0.6, "MIG": 0.0, "S identity": 0.8, "S position and form": 0.0,
+                               "S colour": 0.6})
     assert placement.group_means(m, groups) == pytest.approx(
         {"global from z_g": 0.8, "global from z_l": 0.2, "local from z_g": 0.2, "local from z_l": 0.8})
 

@@ -86,8 +86,6 @@ LOCATION_FLOOR = 0.1
 SETTLE_FACTOR = 2.0
 #: A transform moves a group of factors towards a part when the group's mean lean changes by at least this much.
 MOVE_MARGIN = 0.05
-#: A linear probe misses most of what a part holds when it scores below this fraction of the k-NN probe.
-LINEAR_MISS_RATIO = 0.5
 #: MIG below this is small for every model: single dimensions do not capture single factors.
 SMALL_MIG = 0.1
 

@@ -163,10 +163,12 @@ def measure(model: AuxVAE, fit: ImageSet, held: ImageSet, probes: Sequence[str] 
 
 def summary(measured: dict[str, Any], groups: dict[str, Sequence[str]]) -> dict[str, float]:
     """The numbers that sum up one :func:`measure` result: the placement score of every probe measured
-    (``"S (linear)"``, ``"S (knn)"``) and ``"MIG"``."""
+    (``"S (linear)"``, ``"S (knn)"``, ``"S (mlp)"``), ``"MIG"`` and, when the MLP probe was measured, the
+    placement score of each factor group by it (``"S identity"``, ..., :func:`group_scores`)."""
     scores = {f"S ({probe})": placement_score(matrix, groups["global"], groups["local"])
               for probe, matrix in measured["matrix"].items()}
-    return {**scores, "MIG": measured["mig"]}
+    by_group = group_scores(measured["matrix"]["mlp"]) if "mlp" in measured["matrix"] else {}
+    return {**scores, "MIG": measured["mig"], **{f"S {group}": v for group, v in by_group.items()}}
 
 
 def grid_tables(measured: dict[tuple[int, float], dict[str, object]], groups: dict[str, Sequence[str]]

@@ -506,48 +506,72 @@ def _counts(where: dict[str, str], names: Sequence[str], named: dict[str, list[s
                      for part, n in counts.items())
 
 
-def placement_main(measured: dict[str, dict], summary: pd.DataFrame, groups: dict[str, list[str]]) -> str:
-    """The placement chapter, Experiment 1's three models: where the AuxVAE's factors live by the k-NN probes
-    (:func:`auxlib.claims.location`), and which model places them most cleanly by S and by MIG.
+def placement_main(matrices: dict[str, dict[str, dict[str, float]]], mean: pd.DataFrame, sd: pd.DataFrame,
+                   groups: dict[str, list[str]], seeds: Sequence[int], baselines: Sequence[str],
+                   beyond: Sequence[str] = ()) -> str:
+    """The placement chapter, Experiment 1's models over seeds: where the AuxVAE's factors live by the MLP probe
+    (:func:`auxlib.claims.location`) with the other probes' reading of the digit beside it, whether its placement
+    score S (MLP) beats each baseline's by more than the seeds' noise (:func:`auxlib.claims.settled`), the
+    factor groups that make the difference with the first baseline, the settings beyond the paper, and MIG.
 
     Args:
-        measured: model name -> :func:`auxlib.placement.measure` result; must hold "AuxVAE".
-        summary: one row per model of :func:`auxlib.placement.summary` ("S (knn)", "S (linear)", "MIG").
+        matrices: the AuxVAE's placement matrix per probe ("linear", "knn", "mlp"), on its first seed.
+        mean, sd: one row per model ("AuxVAE", the ``baselines``, the ``beyond`` settings), the mean and standard
+            deviation over ``seeds`` of :func:`auxlib.placement.summary` ("S (mlp)", "MIG", "S <group>"...).
         groups: :func:`auxlib.placement.factor_groups` of the factors measured.
     """
-    knn, linear = measured["AuxVAE"]["matrix"]["knn"], measured["AuxVAE"]["matrix"]["linear"]
-    where = {f: claims.location(scores) for f, scores in knn.items()}
+    mlp, knn, linear = (matrices[p] for p in ("mlp", "knn", "linear"))
+    where = {f: claims.location(scores) for f, scores in mlp.items()}
     local_in_g = [f for f in groups["local"] if where[f] == "z_g"]
     colour_in_g = [f for f in local_in_g if f in LAYOUT_COLOUR_FACTORS]
-    best_knn, best_linear = summary["S (knn)"].idxmax(), summary["S (linear)"].idxmax()
-    text = (f"In the AuxVAE, the k-NN probe predicts the digit label with a score of {knn['label']['z_g']:.2f} from "
-            f"$z_g$ and {knn['label']['z_l']:.2f} from $z_l$; the linear probe reaches {linear['label']['z_g']:.2f} "
-            f"and {linear['label']['z_l']:.2f}. A linear probe alone would "
-            + ("miss most of what $z_g$ holds about the digit. "
-               if linear["label"]["z_g"] < claims.LINEAR_MISS_RATIO * knn["label"]["z_g"] else "find about as much. ")
-            + f"Counting a factor as living in a part when that part's k-NN score is at least "
-            f"{claims.LOCATION_MARGIN} above the other's: of the {len(groups['global'])} global factors, "
+    text = (f"On seed {seeds[0]}, the MLP probe reads the digit label from the AuxVAE's $z_g$ with a score of "
+            f"{mlp['label']['z_g']:.2f} and from its $z_l$ with {mlp['label']['z_l']:.2f}; the k-NN probe reads "
+            f"{knn['label']['z_g']:.2f} and {knn['label']['z_l']:.2f}, the linear probe {linear['label']['z_g']:.2f} "
+            f"and {linear['label']['z_l']:.2f}. Counting a factor as living in a part when that part's MLP score is "
+            f"at least {claims.LOCATION_MARGIN} above the other's: of the {len(groups['global'])} global factors, "
             f"{_counts(where, groups['global'])}; of the {len(groups['local'])} local ones, "
             f"{_counts(where, groups['local'], {'z_g': local_in_g})}. ")
     if colour_in_g:
         text += (f"Of these, {' and '.join(colour_in_g)} {'says' if len(colour_in_g) == 1 else 'say'} which of the "
-                 "image's colours draws the digit: the "
-                 "shuffled image keeps both colours but not where they are, so the auxiliary decoder cannot tell "
-                 "digit from ground, and that part of the colour information stays with the shape. ")
-    text += ("The placement score $S$ (k-NN) is "
-             + ", ".join(f"{v:.2f} for the {name}" for name, v in summary["S (knn)"].items())
-             + f": the {best_knn} places the "
-             "factors most cleanly" + (", as the paper claims for the auxiliary task." if best_knn == "AuxVAE" else
-                                       ", which contradicts the paper's claim at this training budget."))
-    if best_linear == best_knn:
-        text += " The linear probes rank the models the same way. "
+                 "image's colours draws the digit: the shuffled image keeps both colours but not where they are, so "
+                 "the auxiliary decoder cannot tell digit from ground, and that part of the colour information stays "
+                 "with the shape. ")
+    score = "S (mlp)"
+    text += (f"Over {len(seeds)} seeds, the placement score $S$ by the MLP probe is "
+             + ", ".join(f"{mean.loc[n, score]:.2f} ± {sd.loc[n, score]:.2f} for the {n}"
+                         for n in ["AuxVAE", *baselines])
+             + ". ")
+    said: list[str] = []
+    beats: list[str] = []
+    loses: list[str] = []
+    for name in baselines:
+        gap = mean.loc["AuxVAE", score] - mean.loc[name, score]
+        spread = max(sd.loc["AuxVAE", score], sd.loc[name, score])
+        settled = claims.settled(abs(gap), spread)
+        (beats if gap > 0 and settled else loses if settled else []).append(name)
+        said.append(f"{abs(gap):.2f} {'above' if gap > 0 else 'below'} the {name}'s, "
+                    f"{'more' if settled else 'not more'} than {claims.SETTLE_FACTOR:g} times the larger standard "
+                    f"deviation ({spread:.2f})")
+    text += "The AuxVAE's $S$ is " + " and ".join(said) + ": "
+    if len(beats) == len(baselines):
+        text += "it places the factors more cleanly than both, as the paper claims for the auxiliary task. "
+    elif loses:
+        text += (f"the {' and the '.join(loses)} {'places' if len(loses) == 1 else 'place'} the factors more "
+                 "cleanly, which contradicts the paper's claim at this budget. ")
     else:
-        text += (f" By the linear probes, though, the {best_linear} scores highest ("
-                 + ", ".join(f"{v:.2f}" for v in summary["S (linear)"]) + " in the same order): what the auxiliary "
-                 "task places in $z_g$ is mostly not linearly readable at this budget. ")
-    text += "MIG is " + ", ".join(f"{v:.3f}" for v in summary["MIG"]) + " in the same order: "
+        text += "these seeds do not settle that the auxiliary task places the factors more cleanly. "
+    group_columns = [c for c in mean.columns if c.startswith("S ") and not c.startswith("S (")]
+    if group_columns and baselines:
+        diff = mean.loc["AuxVAE", group_columns] - mean.loc[baselines[0], group_columns]
+        text += (f"By factor group, the AuxVAE's score minus the {baselines[0]}'s is "
+                 + ", ".join(f"{d:+.2f} for {c[2:]}" for c, d in diff.items()) + ". ")
+    if beyond:
+        text += ("Beyond the paper, " + ", ".join(f"{n} scores {mean.loc[n, score]:.2f} ± {sd.loc[n, score]:.2f}"
+                                                  for n in beyond)
+                 + f"; the highest $S$ of all is the {mean[score].idxmax()}'s. ")
+    text += "MIG is " + ", ".join(f"{v:.3f}" for v in mean["MIG"]) + " in the order of the table: "
     return text + ("small for every model; the auxiliary task decides which *part* a factor goes to, not which "
-                   "single dimension, and MIG does not reward that." if summary["MIG"].max() < claims.SMALL_MIG else
+                   "single dimension, and MIG does not reward that." if mean["MIG"].max() < claims.SMALL_MIG else
                    "the models differ in how much single dimensions capture single factors.")
 
 
