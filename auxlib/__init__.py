@@ -11,7 +11,8 @@ Layers, each a folder that imports only those before it (a test checks it):
 - ``training``: ``devices``, ``store`` (the run cache, checkpoints, records), ``monitor`` (scores taken during
   training), ``train`` (the loop);
 - ``book``, for the chapters only: ``profiles``, the studies (``decode_sweep``, ``ablation``, ``local_sweep``,
-  ``placement``), ``claims``, ``verdicts``, ``paper``, ``results``, ``tables``, ``plots``.
+  ``placement``), ``claims``, ``verdicts``, ``paper``, ``reproduction``, ``results``, ``tables``,
+  ``plots``.
 
 Every module is also reachable by its short name, loaded on first use: ``from auxlib import train, verdicts``.
 """
@@ -31,7 +32,8 @@ SUBMODULES = {
     **{m: f"analysis.{m}" for m in ("latents", "judge", "metrics", "probes")},
     **{m: f"training.{m}" for m in ("devices", "store", "monitor", "train")},
     "book": "book", **{m: f"book.{m}" for m in ("profiles", "ablation", "decode_sweep", "local_sweep", "placement",
-                                                 "claims", "verdicts", "paper", "results", "tables", "plots")},
+                                                 "claims", "verdicts", "paper", "results", "tables", "plots",
+                                                 "reproduction")},
 }
 #: Names kept at the top level, by the module that defines them.
 _NAMES = {"AuxVAEConfig": "config", "RunConfig": "config", "TrainConfig": "config", "experiment": "profiles",

@@ -84,3 +84,15 @@ def test_the_commit_is_dirty_for_edited_code_but_not_for_chapters_executed_in_pl
     (tmp_path / "lib.py").write_text("A = 2\n")
     assert results._git_commit(tmp_path).endswith("+dirty")
     assert results._git_commit(tmp_path.parent / "nowhere") is None
+
+
+def test_provenance_names_the_commit_the_date_and_whether_the_code_was_committed(tmp_path):
+    environment = {"commit": "0123456789abcdef+dirty", "date": "2026-12-03T03:21:53+00:00"}
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps({"profile": "standard", "environment": environment}))
+    assert results.provenance(path) == ("The numbers on this page were made on 2026-12-03 03:21 UTC at commit "
+                                        "`0123456789` with uncommitted changes to the code, at the `standard` profile.")
+    path.write_text(json.dumps({"environment": {"commit": "0123456789abcdef", "date": None}}))
+    assert results.provenance(path) == "The numbers on this page were made at commit `0123456789`."
+    path.write_text(json.dumps({"environment": {"commit": None}}))
+    assert results.provenance(path) == "The numbers on this page were made outside a git repository."

@@ -24,6 +24,10 @@ def test_mean_std_and_clustering_table():
     assert "NMI polarity" not in table  # no row records it
     with_polarity = [dict(r, nmi_polarity=0.3) for r in runs]
     assert tables.clustering_table({"ours": (30, with_polarity)}).loc["ours", "NMI polarity"] == "0.300 ± 0.000"
+    named = tables.clustering_table({"ours": (30, runs)}, {"theirs": {"k": 10, "hungarian": (0.5, 0.1)}},
+                                    dataset="synth-svhn")
+    assert list(named["data"]) == ["synth-svhn", "SVHN"] and named.columns[0] == "data"
+    assert "data" not in table
 
 
 def test_compute_table_reads_each_chapter_and_sums_run_times(tmp_path):

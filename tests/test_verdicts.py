@@ -114,7 +114,7 @@ def test_learning_curves_say_where_a_run_diverged_and_label_the_extrapolation():
     assert "polarity than with the digit" not in text  # no polarity recorded: nothing to say
     mixed = verdicts.learning_curves({"a": record([dict(row, nmi_polarity=0.31)]),
                                       "c": record([dict(row, nmi_polarity=0.01)])}, {"a": (0.3, 0.05)}, 1e8)
-    assert ("The clusters of **c** share more information with the digit than with polarity (NMI); the others' "
+    assert ("The clusters of **c** share more information with the digit than with polarity (NMI); those of the others "
             "follow polarity.") in mixed
     assert ("**b** reaches 20.0% (its loss stopped being finite at step 29,538, so its curve is not continued; its "
             "last score, after 1,000,000") in text
@@ -159,33 +159,22 @@ def test_beta_sweep_calls_a_cost_only_beyond_the_margin():
     assert verdicts.beta_sweep(flat, kl).endswith("Larger β costs accuracy, as the paper reports.")
 
 
-def test_headline_counts_what_agrees_per_experiment_and_names_the_rest_above_and_below():
-    table = pd.DataFrame([
-        {"experiment": "1.2", "quantity": "classifier", "paper": 0.95, "ours": 0.97, "against": "the paper",
-         "verdict": "within 3% of the paper", "agrees": True, "dataset": "synth-svhn", "profile": "standard"},
-        {"experiment": "1.2", "quantity": "z_l resampled", "paper": 0.80, "ours": 0.88, "against": "the paper",
-         "verdict": "8.0 points above the paper", "agrees": False, "dataset": "synth-svhn", "profile": "standard"},
-        {"experiment": "1.2", "quantity": "reconstruction", "paper": 0.86, "ours": 0.71, "against": "the paper",
-         "verdict": "15.0 points below the paper", "agrees": False, "dataset": "synth-svhn",
-         "profile": "standard"},
-        {"experiment": "2.1", "quantity": "ACC", "paper": 0.768, "ours": 0.16, "against": "ACOL",
-         "verdict": "60.8 points below ACOL", "agrees": False, "dataset": "synth-svhn", "profile": "standard"}])
-    text = verdicts.headline(table)
-    assert ("- **Experiment 1.2** (synth-svhn, `standard` profile): 1 of the 3 numbers the paper reports are "
-            "matched. Above the paper's: z_l resampled, 88.0% here against 80.0%. Below: reconstruction, 71.0% here "
-            "against 86.0%.") in text
-    assert ("- **Experiment 2.1** (synth-svhn, `standard` profile): 0 of the 1 numbers the paper reports are "
-            "matched. Below: ACC, 16.0% here against 76.8% for ACOL.") in text
-    assert verdicts.headline(table.iloc[:0]).startswith("No chapter")
-    assert "What the gap is made of" not in text
+def test_gap_headline_says_what_the_ablation_gains_and_what_the_long_runs_follow():
     gap = {"chosen": "b", "dataset": "synth-svhn", "scores": {"baseline": {"acc": 0.15}, "b": {"acc": 0.18}},
            "settings": {"curve_steps": 50_000}, "baseline": {"train": {"steps": 5000}},
            "curves": {"b": {"scores": [{"acc": 0.2}, {"acc": 0.22}], "extrapolated_acc": 0.33}}}
-    assert ("- **[What the gap is made of](exp2_gap)** (synth-svhn, train images): of the ablation's settings, b gains "
-            "most, +3.0 points of ACC over the baseline; 10 times the budget takes it to 22.0%, and the trend of its "
-            "curve points to 33.0% at the paper's budget (an extrapolation).") in verdicts.headline(table, gap)
+    assert verdicts.gap_headline(gap) == (
+        "**[What Experiment 2's gap is made of](exp2_gap)** (synth-svhn, train images): of the ablation's settings, b "
+        "gains most, +3.0 points of ACC over the baseline; 10 times the budget takes it to 22.0%, and the trend of its "
+        "curve points to 33.0% at the paper's budget (an extrapolation).")
     gap["curves"]["b"]["extrapolated_acc"] = None  # the chosen setting's long run diverged
-    assert "takes it to 22.0%, where its loss stopped being finite." in verdicts.headline(table, gap)
+    assert "takes it to 22.0%, where its loss stopped being finite." in verdicts.gap_headline(gap)
+    gap["curves"]["b"]["scores"][-1].update(nmi=0.045, nmi_polarity=0.038)
+    gap["curves"]["c"] = {"scores": [{"acc": 0.2, "nmi": 0.01, "nmi_polarity": 0.3}], "extrapolated_acc": 0.3}
+    assert verdicts.gap_headline(gap).endswith(
+        "At the end of the longer runs, the clusters of **b** share more information with the digit than with "
+        "polarity (NMI); those of the others follow polarity.")
+    assert "not been executed" in verdicts.gap_headline(None)
 
 
 def test_decode_sweep_best_says_which_setting_the_models_use():
@@ -352,7 +341,7 @@ def test_long_budget_names_the_runs_that_follow_the_digit():
     assert text.startswith("**slow** reaches 20.0% ACC after 3,200 images (NMI with the digit 0.045, with "
                            "polarity 0.038); **fast**")
     assert text.endswith("The clusters of **slow** share more information with the digit than with polarity (NMI); "
-                         "the others' follow polarity.")
+                         "those of the others follow polarity.")
     assert verdicts.led_by({"a": {"nmi": 0.1, "nmi_polarity": 0.3}}, "row") == (
         "Every row's clusters share more information with polarity than with the digit (NMI). ")
 
@@ -362,7 +351,7 @@ def test_rows_follow_averages_each_rows_runs():
             "variant": (30, [{"nmi": 0.1, "nmi_polarity": 0.01}])}
     assert verdicts.rows_follow(rows) == (
         "On the test split, by the mean over each row's runs: the clusters of **variant** share more information "
-        "with the digit than with polarity (NMI); the others' follow polarity.")
+        "with the digit than with polarity (NMI); those of the others follow polarity.")
     assert verdicts.rows_follow({"svhn": (30, [{"nmi": 0.1}])}) == ""
 
 
@@ -381,3 +370,13 @@ def test_digit_clusters_says_when_a_cluster_does_not_stand_for_its_digit():
     pure = verdicts.digit_clusters({3: (12, 0.9)}, [])
     assert "1 of these 1 clusters holds" in pure and "show the digit's clusters" in pure
     assert verdicts.digit_clusters({}, [0]) == "No cluster is led by any digit."
+
+
+@pytest.mark.parametrize("likelihood, bits", [("logistic", True), ("bernoulli", False)])
+def test_training_terms_give_bits_per_dimension_only_for_the_discretised_logistic(likelihood, bits):
+    config = auxlib.experiment("method", "quick", dataset="cifar10", likelihood=likelihood)
+    final = {"step": 100, "rec": 3072 * 2 * 0.6931471805599453, "aux": 3072 * 0.6931471805599453,
+             "kl_g": 5.0, "kl_l": 7.25}
+    text = verdicts.training_terms(Run(config, None, [final], 60.0, None))
+    assert ("(2.00 and 1.00 bits per dimension)" in text) is bits
+    assert "4,259 nats per image" in text and "5.0 nats in $z_g$ and 7.2 in $z_l$" in text

@@ -138,12 +138,15 @@ def table1_checks(acc: Sequence[float], paper: tuple[float, float] = TABLE1_PAPE
                   best_k10: float = TABLE1_BEST) -> dict[str, bool]:
     """Whether the AuxGMVAE's many-to-one ACC over seeds (``acc``, fractions) meets the paper's mean and standard
     deviation (``paper``) and the stricter aim: the best one-to-one ACC the paper lists (``best_k10``, ACOL + GAR)
-    and a standard deviation under :data:`CLUSTER_STD_AIM`, by the sentence the book prints for each."""
+    and a standard deviation under :data:`CLUSTER_STD_AIM`, by the sentence the book prints for each. A spread
+    counts only beside the ACC it goes with: a small spread of clusters that miss the bar is not stable clustering
+    of the digit, so each spread check is met only where its ACC check is."""
     mean, std = float(np.mean(acc)), float(np.std(acc))
     return {f"many-to-one ACC >= {paper[0]:.1%} (the paper)": mean >= paper[0],
-            f"std < {paper[1]:.1%} (the paper's)": std < paper[1],
+            f"std < {paper[1]:.1%} (the paper's) at that ACC": std < paper[1] and mean >= paper[0],
             f"aim: many-to-one ACC >= {best_k10:.1%} (ACOL + GAR)": mean >= best_k10,
-            f"aim: std < {CLUSTER_STD_AIM:.1%}": std < CLUSTER_STD_AIM}
+            f"aim: std < {CLUSTER_STD_AIM:.1%} at that ACC": std < CLUSTER_STD_AIM and mean >= best_k10}
+
 
 #: A probe finds a factor a code holds when it scores at least this on it (:func:`auxlib.probes.known_answers`).
 PROBE_FINDS = 0.9

@@ -105,6 +105,24 @@ def save(chapter: str, results: dict[str, Any], directory: str | os.PathLike | N
     return path
 
 
+def provenance(path: str | os.PathLike) -> str:
+    """The sentence a page ends with: the commit its numbers were made at (and whether the code had uncommitted
+    changes, :func:`_git_commit`), the date and the profile, read from the results file at ``path``
+    (:func:`save`'s return value)."""
+    saved = json.loads(Path(path).read_text())
+    env = saved.get("environment", {})
+    commit = env.get("commit")
+    if commit is None:
+        made = "outside a git repository"
+    else:
+        made = f"at commit `{commit.removesuffix('+dirty')[:10]}`"
+        made += " with uncommitted changes to the code" if commit.endswith("+dirty") else ""
+    date = env.get("date")
+    when = (f" on {datetime.datetime.fromisoformat(date):%Y-%m-%d %H:%M} UTC" if date else "")
+    profile = saved.get("profile")
+    return f"The numbers on this page were made{when} {made}" + (f", at the `{profile}` profile." if profile else ".")
+
+
 def load(chapter: str, directory: str | os.PathLike | None = None) -> dict[str, Any]:
     """Read a chapter's results."""
     return json.loads(_path(chapter, directory).read_text())

@@ -50,20 +50,25 @@ def plus_minus(mean: pd.DataFrame, sd: pd.DataFrame, decimals: int = 2) -> pd.Da
 
 
 def clustering_table(rows: dict[str, tuple[int, list[dict[str, float]]]],
-                     paper: dict[str, dict[str, Any]] | None = None) -> pd.DataFrame:
+                     paper: dict[str, dict[str, Any]] | None = None, dataset: str | None = None,
+                     paper_dataset: str = "SVHN") -> pd.DataFrame:
     """Table 1 of Experiment 2.1: one row per method with k, the number of runs and every score as mean ± std.
 
     Args:
         rows: method name -> (k, one :func:`auxlib.metrics.clustering_scores` dict per run).
         paper: reported rows in the form of ``PAPER["exp2_1"]``, appended with ", as reported".
+        dataset: the data set of ``rows``; given, a first column "data" names it for ours and ``paper_dataset``
+            for the reported rows, which were measured on another data set when the two differ.
 
     A score no row has (NMI polarity without synth-svhn's factors) gets no column.
     """
-    lines = {name: {"k": k, "runs": len(scores),
+    ours = {} if dataset is None else {"data": dataset}
+    theirs = {} if dataset is None else {"data": paper_dataset}
+    lines = {name: {**ours, "k": k, "runs": len(scores),
                     **{head: _column(scores, key) for key, head in SCORE_COLUMNS.items()}}
              for name, (k, scores) in rows.items()}
     for name, ref in (paper or {}).items():
-        lines[f"{name}, as reported"] = {"k": ref["k"], "runs": ref.get("runs", ""),
+        lines[f"{name}, as reported"] = {**theirs, "k": ref["k"], "runs": ref.get("runs", ""),
                                          **{head: f"{ref[key][0]:.1%} ± {ref[key][1]:.1%}"
                                             for key, head in SCORE_COLUMNS.items() if key in ref}}
     table = pd.DataFrame(lines).T.fillna("")

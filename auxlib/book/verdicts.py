@@ -15,6 +15,7 @@ from ..data import NAMES
 from ..data.factors import CHROMA_VIEWS
 from ..data.synth_svhn import LAYOUT_COLOUR_FACTORS
 from ..model.config import RunConfig
+from ..model.likelihoods import bits_per_dim
 from ..training.store import Record, Run
 from . import ablation, claims
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
@@ -24,57 +25,28 @@ from .profiles import PROFILES
 from .tables import duration, mean_std
 
 
-# The results page.
-def sources(comparison: pd.DataFrame) -> str:
-    """Where the numbers of a :func:`auxlib.paper.comparison` table come from: per experiment, its data set,
-    profile and runs."""
-    return "; ".join(f"Experiment {e}: {g['dataset'].iloc[0]}, {g['profile'].iloc[0]} profile, {g['runs'].max()} "
-                     "run(s)" for e, g in comparison.groupby("experiment"))
+# The landing page.
+def gap_headline(gap: dict | None) -> str:
+    """The landing page's line on Experiment 2's gap, from exp2_gap's results (``gap``; None when not executed):
+    what its ablation gains, where ten times the budget takes the setting that gains most, and which of its longer
+    runs end with clusters that follow the digit more than polarity (:func:`led_by`)."""
+    if gap is None:
+        return "The [gap chapter](exp2_gap), which asks what Experiment 2's gap is made of, has not been executed here."
+    chosen, scores, curve = gap["chosen"], gap["scores"], gap["curves"][gap["chosen"]]
+    longer = gap["settings"]["curve_steps"] / gap["baseline"]["train"]["steps"]
+    ends = {name: c["scores"][-1] for name, c in gap["curves"].items()}
+    return (f"**[What Experiment 2's gap is made of](exp2_gap)** ({gap['dataset']}, train images): of the ablation's "
+            f"settings, {chosen} gains most, {100 * (scores[chosen]['acc'] - scores['baseline']['acc']):+.1f} "
+            f"points of ACC over the baseline; {longer:g} times the budget takes it to "
+            f"{curve['scores'][-1]['acc']:.1%}, "
+            + ("where its loss stopped being finite." if curve["extrapolated_acc"] is None else
+               f"and the trend of its curve points to {curve['extrapolated_acc']:.1%} at the paper's "
+               "budget (an extrapolation).")
+            + (f" At the end of the longer runs, {_lower_first(led_by(ends))}".rstrip() if led_by(ends) else ""))
 
 
-def agreement_summary(comparison: pd.DataFrame) -> str:
-    """How many rows of a :func:`auxlib.paper.comparison` table agree with the number they are set against
-    (its ``agrees`` column), and the verdicts of the others."""
-    agree = comparison["agrees"].astype(bool)
-    return (f"{agree.sum()} of the {len(comparison)} rows are within the tolerance of the number they are set "
-            "against. The others: "
-            + "; ".join(f"{row['quantity']}, {row['verdict']}" for _, row in comparison[~agree].iterrows())
-            + ". The chapters [Experiment 1.2](exp1_2) and [Experiment 2.1](exp2_1) say what limits each.")
-
-
-def headline(comparison: pd.DataFrame, gap: dict | None = None) -> str:
-    """The landing page's verdict: per experiment of a :func:`auxlib.paper.comparison` table, how many of the
-    paper's numbers this book matches (its ``agrees`` column), on which data and budget, and the ones it does not,
-    with ours beside theirs, those above the paper's apart from those below; then, from exp2_gap's results
-    (``gap``; None when not executed), what its ablation and its longer runs say of Experiment 2's gap."""
-    if comparison.empty:
-        return "No chapter that the paper's numbers are set against has been executed yet."
-
-    def listed(rows: pd.DataFrame) -> str:
-        return "; ".join(f"{row['quantity']}, {row['ours']:.1%} here against {row['paper']:.1%}"
-                         + ("" if row["against"] == "the paper" else f" for {row['against']}")
-                         for _, row in rows.iterrows())
-
-    lines = []
-    for experiment, rows in comparison.groupby("experiment"):
-        agree = rows["agrees"].astype(bool)
-        above, below = rows[~agree & (rows["ours"] > rows["paper"])], rows[~agree & (rows["ours"] < rows["paper"])]
-        lines.append(f"- **Experiment {experiment}** ({rows['dataset'].iloc[0]}, `{rows['profile'].iloc[0]}` "
-                     f"profile): {agree.sum()} of the {len(rows)} numbers the paper reports are matched."
-                     + (f" Above the paper's: {listed(above)}." if len(above) else "")
-                     + (f" Below: {listed(below)}." if len(below) else ""))
-    if gap is not None:
-        chosen, scores, curve = gap["chosen"], gap["scores"], gap["curves"][gap["chosen"]]
-        longer = gap["settings"]["curve_steps"] / gap["baseline"]["train"]["steps"]
-        lines.append(f"- **[What the gap is made of](exp2_gap)** ({gap['dataset']}, train images): of the ablation's "
-                     f"settings, {chosen} gains most, {100 * (scores[chosen]['acc'] - scores['baseline']['acc']):+.1f} "
-                     f"points of ACC over the baseline; {longer:g} times the budget takes it to "
-                     f"{curve['scores'][-1]['acc']:.1%}, "
-                     + ("where its loss stopped being finite." if curve["extrapolated_acc"] is None else
-                        f"and the trend of its curve points to {curve['extrapolated_acc']:.1%} at the paper's "
-                        "budget (an extrapolation)."))
-    return ("What this book found, read from its results files:\n\n" + "\n".join(lines)
-            + "\n\nThe chapters say what limits each number, and [Results](results) sets all of them side by side.")
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def checklist(checks: dict[str, bool]) -> str:
@@ -90,11 +62,15 @@ def budget_note(config: RunConfig, chapter: str) -> str:
 
 
 # The method and data chapters, Experiment 1.1.
-def training_terms(run: Run, bits: dict[str, float] | None = None) -> str:
+def training_terms(run: Run) -> str:
     """The method chapter: the final loss terms of an AuxVAE ``run`` (nats per image), with the reconstruction
-    terms in bits per dimension when ``bits`` gives them (discretised logistic likelihood)."""
-    final, tc = run.history[-1], run.config.train
-    in_bits = f" ({bits['rec']:.2f} and {bits['aux']:.2f} bits per dimension)" if bits else ""
+    terms in bits per dimension too where its likelihood is the discretised logistic (for which bits per
+    dimension is the field's measure; :func:`auxlib.likelihoods.bits_per_dim`)."""
+    final, tc, model = run.history[-1], run.config.train, run.config.model
+    in_bits = ""
+    if model.likelihood == "logistic":
+        rec, aux = (bits_per_dim(final[k], model.image_shape) for k in ("rec", "aux"))
+        in_bits = f" ({rec:.2f} and {aux:.2f} bits per dimension)"
     return (f"After {final['step']:,} steps of batch {tc.batch_size} ({duration(run.seconds)} of training on "
             f"{run.config.dataset}), the main reconstruction term is {final['rec']:,.0f} nats per image and the "
             f"auxiliary one {final['aux']:,.0f}{in_bits}. The KL terms say how much each part of the latent holds: "
@@ -444,7 +420,7 @@ def led_by(ends: dict[str, dict[str, float]], what: str = "run") -> str:
     parts = [f"{'the clusters' if not i else 'those'} of {' and '.join(f'**{n}**' for n in names)} {said[key]}"
              for i, (key, names) in enumerate((k, v) for k, v in groups.items() if v)]
     if groups["digit"] and groups["polarity"] and not groups[None]:
-        parts[-1] = "the others' follow polarity"
+        parts[-1] = "those of the others follow polarity"
     text = "; ".join(parts)
     return f"{text[0].upper()}{text[1:]}. "
 
@@ -457,7 +433,7 @@ def rows_follow(rows: dict[str, tuple[int, list[dict[str, float]]]]) -> str:
     means = {name: {key: float(np.mean([s[key] for s in scores])) for key in keys if key in scores[0]}
              for name, (_, scores) in rows.items()}
     text = led_by(means, "row")
-    return f"On the test split, by the mean over each row's runs: {text[0].lower()}{text[1:]}".strip() if text else ""
+    return f"On the test split, by the mean over each row's runs: {_lower_first(text)}".strip() if text else ""
 
 
 def long_budget(curves: dict[str, Record]) -> str:

@@ -179,9 +179,10 @@ class AuxVAEConfig:
 
 @dataclass(frozen=True)
 class AuxGMVAEConfig(AuxVAEConfig):
-    """The multi-modal AuxVAE of the paper's section 3.2: a cluster variable y with ``k`` values above z_g.
+    """The multi-modal AuxVAE of the paper's section 3.2: a cluster variable y with ``k`` values above z_g. Its
+    attributes are :class:`AuxVAEConfig`'s and these.
 
-    Attributes (beyond :class:`AuxVAEConfig`'s):
+    Attributes:
         k: the number of clusters, >= 2. Paper: 30 (and 10 for one-to-one accuracy).
         tau: the Gumbel-softmax temperature, > 0. Paper: 0.4, constant.
         tau_start: None for a constant ``tau``; else the temperature is annealed geometrically from ``tau_start``
