@@ -17,6 +17,7 @@ import pytest
 
 from auxlib import results
 from auxlib.book import book_chapters, book_parameters
+from auxlib.book.plots import PAGE_WIDTH
 from tests.conftest import require_dataset, write_svhn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +63,8 @@ def test_papermill_finds_every_parameter_of_the_parameters_cell(notebook):
 
 
 @pytest.mark.parametrize("notebook", toc_notebooks())
-def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path):
+def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUXLIB_CHECK_FIGURES", "1")  # auxlib.plots reports text too small to read on the page
     for name in NEEDS.get(notebook, []):
         require_dataset(name, "train")
         require_dataset(name, "test")
@@ -75,9 +77,11 @@ def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path):
     executed = json.loads(path.read_text())
     outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert not any(o["output_type"] == "error" for o in outputs)
-    if path.stem == book_chapters(ROOT)[0]:  # the landing page: the verdict, read from the committed results
-        assert any("What this book found" in "".join(o.get("data", {}).get("text/markdown", ""))
-                   for o in outputs)
+    small = [line for o in outputs if o["output_type"] == "stream" for line in "".join(o["text"]).splitlines()
+             if line.startswith("auxlib.plots: figure text smaller")]
+    assert not small, f"{notebook}: " + "; ".join(small)
+    if path.stem == book_chapters(ROOT)[0]:  # the landing page: the claims, read from the committed results
+        assert any("Of the paper's" in "".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
         return
     assert any("image/png" in o.get("data", {}) for o in outputs), "the chapter drew no figure"
     written = json.loads((tmp_path / "results" / f"{path.stem}.json").read_text())
@@ -98,7 +102,7 @@ def test_book_builds_without_warnings(book_copy):
         assert "<img" in page.read_text() or "data:image/png" in page.read_text()
     landing = (html / "index.html").read_text()
     assert "http-equiv=\"Refresh\"" not in landing and "How to read this book" in landing  # the intro, no redirect
-    assert "What this book found" in landing
+    assert "What reproduced, claim by claim" in landing and "Of the paper" in landing
 
 
 def test_a_chapter_executed_twice_with_the_same_seed_writes_the_same_results(book_copy, tmp_path, monkeypatch):
@@ -143,6 +147,7 @@ else { done(false); }"""
 _BROKEN_IMAGES = "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);"
 _MATH = "return document.querySelectorAll('.math').length > 0;"
 _RAW_MATH = "return [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length;"
+_COLUMN = "const i = document.querySelector('main img'); return i ? i.parentElement.clientWidth : null;"
 _NETWORK = ("http:", "https:", "ws:", "wss:", "ftp:")  # the browser's own chrome:// pages are not the site's
 
 
@@ -173,6 +178,9 @@ def test_every_page_works_in_a_real_browser(book_copy, tmp_path):
             assert [u for u in urls if u.startswith(_NETWORK)] == [], f"{page.name} reached for the network"
             errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
             assert errors == [], f"{page.name} logged JavaScript errors"
+            # auxlib.plots judges text sizes against this column's width, at the figures' 100 dots per inch
+            column = browser.execute_script(_COLUMN)
+            assert column is None or abs(column - 100 * PAGE_WIDTH) <= 2, f"{page.name}: the column is {column} px"
             height = browser.execute_script("return document.documentElement.scrollHeight")
             browser.set_window_size(1280, min(height, 12000))
             browser.save_screenshot(str(shots / f"{name}.png"))
