@@ -147,6 +147,8 @@ else { done(false); }"""
 _BROKEN_IMAGES = "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);"
 _MATH = "return document.querySelectorAll('.math').length > 0;"
 _RAW_MATH = "return [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length;"
+_WIDE_MATH = ("return [...document.querySelectorAll('mjx-container[display=\"true\"]')]"
+              ".filter(e => e.scrollWidth > e.parentElement.clientWidth + 1).length;")
 _COLUMN = "const i = document.querySelector('main img'); return i ? i.parentElement.clientWidth : null;"
 _NETWORK = ("http:", "https:", "ws:", "wss:", "ftp:")  # the browser's own chrome:// pages are not the site's
 
@@ -173,6 +175,7 @@ def test_every_page_works_in_a_real_browser(book_copy, tmp_path):
             assert browser.title, f"{page.name} has no title"
             assert browser.execute_script(_BROKEN_IMAGES) == [], f"{page.name} has images that did not decode"
             assert typeset and browser.execute_script(_RAW_MATH) == 0, f"{page.name} has math MathJax did not typeset"
+            assert browser.execute_script(_WIDE_MATH) == 0, f"{page.name} has an equation wider than the column"
             requests = [json.loads(entry["message"])["message"] for entry in browser.get_log("performance")]
             urls = [m["params"]["request"]["url"] for m in requests if m["method"] == "Network.requestWillBeSent"]
             assert [u for u in urls if u.startswith(_NETWORK)] == [], f"{page.name} reached for the network"
