@@ -75,9 +75,8 @@ def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path):
     executed = json.loads(path.read_text())
     outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert not any(o["output_type"] == "error" for o in outputs)
-    if path.stem == book_chapters(ROOT)[0]:  # the landing page: the verdict, read from the committed results
-        assert any("What this book found" in "".join(o.get("data", {}).get("text/markdown", ""))
-                   for o in outputs)
+    if path.stem == book_chapters(ROOT)[0]:  # the landing page: the claims, read from the committed results
+        assert any("Of the paper's" in "".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
         return
     assert any("image/png" in o.get("data", {}) for o in outputs), "the chapter drew no figure"
     written = json.loads((tmp_path / "results" / f"{path.stem}.json").read_text())
@@ -98,7 +97,7 @@ def test_book_builds_without_warnings(book_copy):
         assert "<img" in page.read_text() or "data:image/png" in page.read_text()
     landing = (html / "index.html").read_text()
     assert "http-equiv=\"Refresh\"" not in landing and "How to read this book" in landing  # the intro, no redirect
-    assert "What this book found" in landing
+    assert "What reproduced, claim by claim" in landing and "Of the paper" in landing
 
 
 def test_a_chapter_executed_twice_with_the_same_seed_writes_the_same_results(book_copy, tmp_path, monkeypatch):
