@@ -28,13 +28,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..io import atomic_path
+from ..io import SCRATCH, atomic_path, scratch_parent
 from .store import CHECKPOINT, DIVERGED, LOCK, PROGRESS, RECORD, read_record, runs_root
 
 #: A run key as :meth:`auxlib.config.RunConfig.key` makes it: 16 lowercase hex digits, the name of its folder.
 KEY = re.compile(r"[0-9a-f]{16}")
-#: The prefix of an import's scratch folder in the run cache, followed by the importing process's pid.
-_SCRATCH = ".import-"
 # Weights are floats that gzip barely shrinks (a few per cent at any level): level 6 packs as small as 9, faster.
 _LEVEL = 6
 # Python >= 3.10.12 and 3.11.4 have tarfile's "data" filter, a second guard beside the check of every member.
@@ -175,7 +173,7 @@ def unpack(archive_path: str | os.PathLike, runs_dir: str | os.PathLike | None =
         todo = [k for k in runs if not _finished(root / k)]
         if not todo:
             return []
-        scratch = Path(tempfile.mkdtemp(dir=_scratch_dir(root), prefix=f"{_SCRATCH}{os.getpid()}-"))
+        scratch = Path(tempfile.mkdtemp(dir=scratch_parent(root), prefix=f"{SCRATCH}{os.getpid()}-"))
         try:
             # every run is extracted and checked before the first one is moved: a bad archive imports nothing
             for key in tqdm(todo, desc="import runs", disable=not progress):
@@ -288,26 +286,6 @@ def _lock_if_free(folder: Path) -> Iterator[bool]:
             yield True
         finally:
             path.unlink(missing_ok=True)
-
-
-def _scratch_dir(root: Path) -> Path:
-    """The run cache, created if missing and cleared of the scratch folders of imports whose process died."""
-    root.mkdir(parents=True, exist_ok=True)
-    for old in root.glob(f"{_SCRATCH}*"):
-        pid = old.name.removeprefix(_SCRATCH).split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    return root
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
 
 
 def folder_bytes(folder: str | os.PathLike) -> int:
