@@ -65,7 +65,7 @@ def test_paper_estimate_has_a_row_per_profile_group_at_the_paper_s_budget():
     row = table.loc["exp1"]
     assert row["network"] == "AuxVAE" and row["runs"] == 3 and row["steps"] == 1_000_000 and row["batch"] == 64
     assert row["GFLOPs per image"] == pytest.approx(compute.flops_per_image(exp1) / 1e9)
-    assert row["GPU-hours (estimate)"] == pytest.approx(3 * compute.gpu_hours(exp1))
+    assert row["GPU-hours at peak (lower bound)"] == pytest.approx(3 * compute.gpu_hours(exp1))
     assert table.loc["exp2", "network"] == "AuxGMVAE" and table.loc["exp2", "steps"] == 3_000_000
     assert table.loc["classifier", "runs"] == 1 and table.loc["exp2", "runs"] == 8
     # the paper's network costs more per image than the book's standard one
@@ -73,9 +73,9 @@ def test_paper_estimate_has_a_row_per_profile_group_at_the_paper_s_budget():
 
 
 def test_the_estimate_s_sentence_says_it_is_one_and_quotes_its_assumptions():
-    table = pd.DataFrame({"runs": [1, 3], "GPU-hours (estimate)": [0.5, 1.25]})
+    table = pd.DataFrame({"runs": [1, 3], "GPU-hours at peak (lower bound)": [0.5, 1.25]})
     text = verdicts.gpu_estimate(table)
-    assert text.startswith("These GPU-hours are an estimate, not a measurement")
+    assert text.startswith("These GPU-hours are a lower bound, not a measurement")
     assert f"{compute.THROUGHPUT / 1e12:,.0f} TFLOP/s, {compute.THROUGHPUT_SOURCE}" in text
-    assert f"assumed to reach {compute.UTILISATION:.0%}" in text
+    assert f"as if a step reached {compute.UTILISATION:.0%} of it" in text and "lower bound" in text
     assert "the 4 runs counted take 1.75 GPU-hours together" in text

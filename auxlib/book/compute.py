@@ -1,12 +1,12 @@
 """What training costs in arithmetic: the FLOPs of one training step per image, counted on the real model, and
-from them an estimate of the GPU-hours the ``paper`` profile's runs would take.
+from them a lower bound on the GPU-hours the ``paper`` profile's runs would take.
 
 The count is :class:`torch.utils.flop_counter.FlopCounterMode`'s, on one forward and backward pass of a model's
 loss (the auxiliary branch included): the matrix products and convolutions, two FLOPs per multiply-add. What is
 not a product (activations, normalisation, the likelihoods' elementwise arithmetic, the optimiser's update, the
 scores taken during training) is not counted. Hours need a throughput: :data:`THROUGHPUT` is what a vendor
-states for one GPU and :data:`UTILISATION` an assumption about the share of it these networks get, so the hours
-are an estimate, never a measurement. The CPU time runs did take is in their records
+states for one GPU and :data:`UTILISATION` the share of it a step is taken to reach (all of it), so the hours
+are a lower bound, never a measurement. The CPU time runs did take is in their records
 (:class:`auxlib.store.Record`, :func:`auxlib.tables.compute_table`).
 """
 
@@ -32,10 +32,10 @@ from .profiles import PROFILES, SETTINGS, SHARED, experiment
 THROUGHPUT = 989e12
 #: Where :data:`THROUGHPUT` comes from, in words, for the sentences that quote it.
 THROUGHPUT_SOURCE = "an NVIDIA H200's dense bf16 tensor-core peak as NVIDIA states it"
-#: The share of :data:`THROUGHPUT` a training step is assumed to reach: an assumption, not a measurement. Small
-#: convolutional networks at batch 64 launch many short kernels and may reach well below it, which makes the
-#: hours longer.
-UTILISATION = 0.3
+#: The share of :data:`THROUGHPUT` a training step is taken to reach: all of it, so that the hours are a lower
+#: bound. Small convolutional networks at batch 64 launch many short kernels and reach a small share of a GPU's
+#: peak, unmeasured here, so their runs take many times longer.
+UTILISATION = 1.0
 #: The images of the tiny batch the FLOPs are counted on; the count is linear in the batch for these networks
 #: (a test checks it), so per image it does not depend on this.
 COUNT_BATCH = 2
@@ -74,7 +74,7 @@ def _per_image(model_config: Any, batch: int) -> float:
 
 
 def gpu_hours(config: RunConfig, throughput_flops: float = THROUGHPUT, utilisation: float = UTILISATION) -> float:
-    """An estimate of the GPU-hours one run of ``config`` takes: steps x batch x :func:`flops_per_image`, over
+    """A lower bound on the GPU-hours one run of ``config`` takes: steps x batch x :func:`flops_per_image`, over
     ``throughput_flops`` (FLOP/s, default :data:`THROUGHPUT`) times ``utilisation`` (the share of it reached, in
     (0, 1], default :data:`UTILISATION`), in hours. Raises ValueError for a throughput that is not a positive
     number or a utilisation outside (0, 1]."""
@@ -101,7 +101,7 @@ def paper_runs() -> dict[str, tuple[int, str]]:
 
 def paper_estimate(dataset: str = "svhn", throughput_flops: float = THROUGHPUT,
                    utilisation: float = UTILISATION) -> pd.DataFrame:
-    """An estimate of the GPU-hours of the ``paper`` profile, one row per group of
+    """A lower bound on the GPU-hours of the ``paper`` profile, one row per group of
     :data:`auxlib.profiles.PROFILES` (each group's network on ``dataset``): the chapters that train it, its runs
     (:func:`paper_runs`) and what they are, steps, batch, GFLOPs per image (:func:`flops_per_image`) and the
     estimated GPU-hours of all its runs (:func:`gpu_hours` at ``throughput_flops`` and ``utilisation``)."""
@@ -114,5 +114,5 @@ def paper_estimate(dataset: str = "svhn", throughput_flops: float = THROUGHPUT,
                        "chapters": ", ".join(GROUP_CHAPTERS.get(group, (group,))), "runs": runs, "runs are": what,
                        "steps": config.train.steps, "batch": config.train.batch_size,
                        "GFLOPs per image": flops_per_image(config) / 1e9,
-                       "GPU-hours (estimate)": runs * gpu_hours(config, throughput_flops, utilisation)}
+                       "GPU-hours at peak (lower bound)": runs * gpu_hours(config, throughput_flops, utilisation)}
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -759,12 +759,11 @@ def gpu_estimate(estimate: pd.DataFrame) -> str:
     """The results page: what :func:`auxlib.compute.paper_estimate` (``estimate``) is, an estimate and on what
     assumptions (:data:`auxlib.compute.THROUGHPUT`, :data:`auxlib.compute.UTILISATION`), and its total GPU-hours
     over the runs it counts."""
-    runs, hours = int(estimate["runs"].sum()), float(estimate["GPU-hours (estimate)"].sum())
-    return (f"These GPU-hours are an estimate, not a measurement: each network's FLOPs per image are counted by "
+    runs, hours = int(estimate["runs"].sum()), float(estimate["GPU-hours at peak (lower bound)"].sum())
+    return (f"These GPU-hours are a lower bound, not a measurement: each network's FLOPs per image are counted by "
             f"PyTorch's `FlopCounterMode` on one training step (forward and backward, the auxiliary branch "
             f"included; products only), and turned into time at {compute.THROUGHPUT / 1e12:,.0f} TFLOP/s, "
-            f"{compute.THROUGHPUT_SOURCE}, of which a step is assumed to reach {compute.UTILISATION:.0%}. It counts "
-            f"arithmetic only: networks this small are held back more by launching kernels and moving memory, so "
-            f"their runs may take many times longer. By this estimate the {runs} runs counted take "
-            f"{hours:.3g} GPU-hours together; the baselines, sweeps and longer runs that chapters train besides "
-            f"are not counted.")
+            f"{compute.THROUGHPUT_SOURCE}, as if a step reached {compute.UTILISATION:.0%} of it. Networks this small "
+            f"are held back more by launching kernels and moving memory and reach a small share of that peak, so "
+            f"their runs take many times longer. At the peak, the {runs} runs counted take {hours:.3g} GPU-hours "
+            f"together; the baselines, sweeps and longer runs that chapters train besides are not counted.")
