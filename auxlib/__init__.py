@@ -12,7 +12,7 @@ Layers, each a folder that imports only those before it (a test checks it):
   training), ``train`` (the loop), ``archive`` (a chapter's runs packed into one file and imported elsewhere);
 - ``book``, for the chapters only: ``profiles``, the studies (``decode_sweep``, ``ablation``, ``local_sweep``,
   ``placement``), ``claims``, ``verdicts``, ``paper``, ``reproduction``, ``results``, ``tables``,
-  ``plots``.
+  ``compute`` (FLOPs per image, GPU-hours estimated for the ``paper`` profile), ``plots``.
 
 Every module is also reachable by its short name, loaded on first use: ``from auxlib import train, verdicts``.
 """
@@ -32,8 +32,8 @@ SUBMODULES = {
     **{m: f"analysis.{m}" for m in ("latents", "judge", "metrics", "probes")},
     **{m: f"training.{m}" for m in ("devices", "store", "monitor", "train", "archive")},
     "book": "book", **{m: f"book.{m}" for m in ("profiles", "ablation", "decode_sweep", "local_sweep", "placement",
-                                                 "claims", "verdicts", "paper", "results", "tables", "plots",
-                                                 "reproduction")},
+                                                 "claims", "verdicts", "paper", "results", "tables", "compute",
+                                                 "plots", "reproduction")},
 }
 #: Names kept at the top level, by the module that defines them.
 _NAMES = {"AuxVAEConfig": "config", "RunConfig": "config", "TrainConfig": "config", "experiment": "profiles",

@@ -17,7 +17,7 @@ from ..data.synth_svhn import LAYOUT_COLOUR_FACTORS
 from ..model.config import RunConfig
 from ..model.likelihoods import bits_per_dim
 from ..training.store import Record, Run
-from . import ablation, claims
+from . import ablation, claims, compute
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
 from .local_sweep import FIG2_RATIO, TARGETS, keeps_split
 from .local_sweep import met_table as local_sweep_met
@@ -752,3 +752,18 @@ def local_shown(chosen: dict[str, str | None], shown: dict[str, str], seeds: int
     differ = [f"{shown[k]} {where[k]}" for k in where if chosen[k] != shown[k]]
     return text + (f"[Experiment 1.1](exp1_1) shows {' and '.join(differ)} (`auxlib.local_sweep.SHOWN`), which "
                    "these readings do not choose.")
+
+
+# The results page.
+def gpu_estimate(estimate: pd.DataFrame) -> str:
+    """The results page: what :func:`auxlib.compute.paper_estimate` (``estimate``) is, an estimate and on what
+    assumptions (:data:`auxlib.compute.THROUGHPUT`, :data:`auxlib.compute.UTILISATION`), and its total GPU-hours
+    over the runs it counts."""
+    runs, hours = int(estimate["runs"].sum()), float(estimate["GPU-hours at peak (lower bound)"].sum())
+    return (f"These GPU-hours are a lower bound, not a measurement: each network's FLOPs per image are counted by "
+            f"PyTorch's `FlopCounterMode` on one training step (forward and backward, the auxiliary branch "
+            f"included; products only), and turned into time at {compute.THROUGHPUT / 1e12:,.0f} TFLOP/s, "
+            f"{compute.THROUGHPUT_SOURCE}, as if a step reached {compute.UTILISATION:.0%} of it. Networks this small "
+            f"are held back more by launching kernels and moving memory and reach a small share of that peak, so "
+            f"their runs take many times longer. At the peak, the {runs} runs counted take {hours:.3g} GPU-hours "
+            f"together; the baselines, sweeps and longer runs that chapters train besides are not counted.")
