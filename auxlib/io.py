@@ -61,3 +61,29 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+#: The prefix of an import's scratch folder, followed by the importing process's pid: ``.import-<pid>-...``.
+SCRATCH = ".import-"
+
+
+def scratch_parent(folder: Path) -> Path:
+    """``folder``, created if missing and cleared of the scratch folders (:data:`SCRATCH`) of imports whose
+    process has died, so that an interrupted import leaves nothing behind for long. Scratch folders live inside
+    the folder they import into, so that moving a finished import into place is one rename."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{SCRATCH}*"):
+        pid = old.name.removeprefix(SCRATCH).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True

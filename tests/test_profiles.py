@@ -174,3 +174,33 @@ def test_a_wrong_value_on_the_command_line_gets_one_sentence_not_a_traceback(tmp
     (tmp_path / "bad.json").write_text(json.dumps(config))
     with pytest.raises(SystemExit, match="bad.json: steps must be a positive integer, got -1.$"):
         main(["train", "--config", str(tmp_path / "bad.json")])
+
+
+CHAPTER_MODULE = '''
+from auxlib.book import profiles
+
+profiles.register("{name}", settings={{p: {{"grid": 4}} for p in profiles.PROFILE_NAMES}},
+                  profile={{p: dict(steps=10, batch_size=8) for p in profiles.PROFILE_NAMES}})
+'''
+
+
+def test_a_chapter_module_registers_its_values_and_is_found_by_name(tmp_path, monkeypatch):
+    import auxlib.book
+
+    monkeypatch.setattr(auxlib.book, "__path__", [*auxlib.book.__path__, str(tmp_path)])
+    for name in ("SETTINGS", "PROFILES", "CHAPTER_MODELS"):  # registering must not outlive the test
+        monkeypatch.setattr(profiles, name, dict(getattr(profiles, name)))
+    (tmp_path / "mychapter.py").write_text(CHAPTER_MODULE.format(name="mychapter"))
+    monkeypatch.delitem(__import__("sys").modules, "auxlib.book.mychapter", raising=False)
+    assert auxlib.settings("mychapter", "quick", grid=6) == {"grid": 6}  # imported on first use
+    config = auxlib.experiment("mychapter", "standard", dataset="synth-svhn")
+    assert config.train.steps == 10 and type(config.model) is AuxVAEConfig
+    with pytest.raises(ValueError, match="chapter must be a name no chapter has yet, got 'mychapter'"):
+        profiles.register("mychapter", settings={p: {} for p in PROFILE_NAMES})
+    with pytest.raises(ValueError, match="settings must be a table with one entry per profile"):
+        profiles.register("other", settings={"quick": {}})
+    with pytest.raises(ValueError, match="chapter must be one of"):
+        auxlib.settings("nochapter", "quick")  # no module of that name either
+    (tmp_path / "broken.py").write_text("import auxlib.book.not_a_module\n")
+    with pytest.raises(ModuleNotFoundError, match="not_a_module"):
+        auxlib.settings("broken", "quick")  # a chapter module that fails says why

@@ -110,7 +110,7 @@ def test_a_results_file_without_a_measure_makes_that_claim_untestable(tmp_path):
     assert table.loc["fig6-digit", "verdict"] == "reproduced" and table.loc["fig6-digit", "ours"] == "mean purity 90%"
     assert table.loc["fig6-colour", "verdict"] == "not testable here"
     assert table.loc["fig6-colour", "ours"] == "not recorded ('colour_spread')"
-    with pytest.raises(ValueError, match="directory must be None or a folder"):
+    with pytest.raises(ValueError, match="results_dir must be None or a folder"):
         rep.claims(tmp_path / "absent")
 
 

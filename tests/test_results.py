@@ -63,9 +63,11 @@ def test_the_commit_is_dirty_for_edited_code_but_not_for_chapters_executed_in_pl
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
                        capture_output=True)
 
-    def notebook(source, outputs):
+    def notebook(source, outputs, injected="profile = 'standard'"):
         cell = {"cell_type": "code", "source": [source], "outputs": outputs, "metadata": {}, "execution_count": 1}
-        return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        parameters = {"cell_type": "code", "source": [injected], "outputs": [], "execution_count": 1,
+                      "metadata": {"tags": ["injected-parameters"]}}
+        return json.dumps({"cells": [parameters, cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
     (tmp_path / "book" / "results").mkdir(parents=True)
     (tmp_path / "book" / "c.ipynb").write_text(notebook("x = 1", []))
@@ -78,6 +80,8 @@ def test_the_commit_is_dirty_for_edited_code_but_not_for_chapters_executed_in_pl
     (tmp_path / "book" / "c.ipynb").write_text(notebook("x = 1", [{"output_type": "stream", "text": "1"}]))
     (tmp_path / "book" / "results" / "c.json").write_text('{"acc": 0.5}')
     assert not results._git_commit(tmp_path).endswith("+dirty")  # executed in place: outputs and results only
+    (tmp_path / "book" / "c.ipynb").write_text(notebook("x = 1", [], injected="dataset = 'svhn'"))
+    assert not results._git_commit(tmp_path).endswith("+dirty")  # executed with other parameters injected
     (tmp_path / "book" / "c.ipynb").write_text(notebook("x = 2", []))
     assert results._git_commit(tmp_path).endswith("+dirty")  # an edited cell
     (tmp_path / "book" / "c.ipynb").write_text(notebook("x = 1", []))

@@ -1,3 +1,5 @@
+import json
+
 import pandas as pd
 import pytest
 
@@ -72,3 +74,75 @@ def test_over_seeds_gives_each_cell_s_mean_and_spread_in_the_first_seed_s_order(
     with pytest.raises(ValueError, match="tables must be one or more tables of the same settings"):
         tables.over_seeds([first, second.drop("a")])
     assert tables.plus_minus(mean, sd).loc["a"].tolist() == ["0.50 ± 0.10", "3.00 ± 0.00"]
+
+
+def _record(folder, config, seconds, cpu_seconds=None, shared_by=None, name=None):
+    """A run record as the trainer writes it, at ``folder/<key>.json`` (a kept copy) or ``folder/<name>``."""
+    fields = {"config": config.to_dict(), "history": [], "scores": [], "seconds": seconds, "hardware": "cpu, 2 cores"}
+    if cpu_seconds is not None:
+        fields.update(cpu_seconds=cpu_seconds, shared_by=shared_by)
+    path = folder / (name or f"{config.key()}.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(fields))
+
+
+def _configs(n):
+    return [experiment("exp1", "quick", dataset="synth-svhn", seed=seed) for seed in range(n)]
+
+
+def test_chapter_runs_reads_every_run_key_of_the_results_and_trusts_only_records_of_the_same_training(tmp_path):
+    first, second, sweep, retrained = _configs(4)
+    kept, runs = tmp_path / "results" / "records", tmp_path / "runs"
+    _record(kept, first, 100.0, 180.0, 2)
+    _record(runs / second.key(), second, 50.0, 90.0, 1, name="run.json")
+    _record(kept, sweep, 400.0, 700.0, 2)
+    _record(runs / retrained.key(), retrained, 10.0, 20.0, 1, name="run.json")  # not the training the results used
+    result = {"train_seconds": {first.key(): 100.0, second.key(): 50.0, retrained.key(): 30.0},
+              "sweep": {"runs": [sweep.key()], "commit": "0123456789abcdef0123456789abcdef01234567"}}
+    found = tables.chapter_runs(result, [kept], runs)
+    assert found == [tables.RunTime(first.key(), 100.0, 180.0, 2), tables.RunTime(second.key(), 50.0, 90.0, 1),
+                     tables.RunTime(retrained.key(), 30.0), tables.RunTime(sweep.key(), 400.0, 700.0, 2)]
+    # entries by name take the key whose record has their seconds; one that matches none leaves out the runs
+    # named only elsewhere, which may be it trained again
+    named = {"train_seconds": {"the first": 100.0, "again": 100.0}, "run": first.key(), "other": sweep.key()}
+    assert tables.chapter_runs(named, [kept], runs) == [tables.RunTime(first.key(), 100.0, 180.0, 2),
+                                                        tables.RunTime(sweep.key(), 400.0, 700.0, 2)]
+    unmatched = {"train_seconds": 75.0, "run": sweep.key()}
+    assert tables.chapter_runs(unmatched, [kept], runs) == [tables.RunTime(None, 75.0)]
+    assert tables.chapter_runs({"run": sweep.key()}, [], runs) == []  # no record anywhere: nothing to count
+
+
+def test_unique_runs_counts_each_training_once():
+    a, b = "0123456789abcdef", "fedcba9876543210"
+    runs = [tables.RunTime(a, 100.0), tables.RunTime(None, 100.0), tables.RunTime(a, 100.0, 150.0, 2),
+            tables.RunTime(a, 60.0), tables.RunTime(b, 100.0), tables.RunTime(None, 30.0)]
+    assert tables.unique_runs(runs) == [tables.RunTime(a, 100.0, 150.0, 2), tables.RunTime(a, 60.0),
+                                        tables.RunTime(b, 100.0), tables.RunTime(None, 30.0)]
+
+
+def test_compute_table_adds_the_cpu_time_and_a_book_row_that_counts_shared_runs_once(tmp_path):
+    first, second, sweep = _configs(3)
+    _record(tmp_path / "records", first, 100.0, 180.0, 2)
+    _record(tmp_path / "runs" / second.key(), second, 50.0, 90.0, 1, name="run.json")
+    _record(tmp_path / "records", sweep, 400.0, 700.0, 2)
+    results.save("a", {"profile": "standard", "elapsed_seconds": 60.0,
+                       "train_seconds": {first.key(): 100.0, second.key(): 50.0}, "sweep": [sweep.key()]}, tmp_path)
+    results.save("b", {"profile": "standard", "elapsed_seconds": 30.0, "train_seconds": {"shared": 100.0},
+                       "run": first.key()}, tmp_path)
+    results.save("c", {"profile": "quick", "train_seconds": 300.0}, tmp_path)
+    results.save("timings_quick", {"seconds": {"a": 20.0, "b": 40.0}}, tmp_path)
+    table = tables.compute_table(tmp_path, root=tmp_path / "runs", total=True)
+    assert table.columns.tolist() == ["profile", "execution", "training of its runs (wall clock)",
+                                      "CPU time of its runs", "quick, fresh cache"]
+    assert table.index.tolist() == ["a", "b", "c", "book"]
+    assert table.loc["a"].tolist() == ["standard", "60 s", "9.2 minutes", "16.2 minutes", "20 s"]
+    assert table.loc["b"].tolist() == ["standard", "30 s", "100 s", "3.0 minutes", "40 s"]
+    assert table.loc["c"].tolist() == ["quick", "", "5.0 minutes", "", ""]
+    # the book: first (shared by a and b) once, 100 + 50 + 400 + 300 s; CPU time of three runs of the four
+    assert table.loc["book"].tolist() == ["quick, standard", "90 s", "14.2 minutes", "16.2 minutes (3 of 4 runs)",
+                                          "60 s (2 of 3 chapters)"]
+    # without records of CPU time, the wall clock says it is shared, and the book row is asked for
+    results.save("d", {"profile": "quick", "train_seconds": 30.0}, tmp_path / "old")
+    old = tables.compute_table(tmp_path / "old", root=tmp_path / "none")
+    assert old.columns.tolist() == ["profile", "execution", "training of its runs (wall clock, shared)"]
+    assert old.index.tolist() == ["d"]

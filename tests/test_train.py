@@ -188,6 +188,7 @@ def test_train_all_trains_side_by_side_and_returns_runs_in_order(tiny_images, tm
     a, b = small_config(seed=0, precision="fp32"), small_config(seed=1, precision="fp32")
     runs = train.train_all([b, a, b], workers=2, progress=False)
     assert [run.config for run in runs] == [b, a, b]
+    assert runs[0].shared_by == 2 and 0 < runs[0].cpu_seconds
     reference = train.train(a, tiny_images, root=tmp_path / "reference", progress=False)
     assert all(torch.allclose(x, y, atol=1e-6) for x, y in zip(reference.model.state_dict().values(),
                                                                runs[1].model.state_dict().values()))
@@ -366,3 +367,64 @@ def test_a_checkpoint_that_cannot_be_written_names_the_file_and_the_cause(tiny_i
     with pytest.raises(OSError, match=f"^writing {tmp_path / 'x'} failed: PermissionError: denied; the previous"):
         with io.atomic_path(tmp_path / "x"):
             raise PermissionError("denied")
+
+
+def test_a_run_records_its_cpu_time_and_the_runs_it_shared_the_machine_with(tiny_images, tmp_path):
+    run = train.train(small_config(steps=4), tiny_images, root=tmp_path, progress=False)
+    assert 0 < run.cpu_seconds and run.shared_by == 1
+    record = store.read_record(run.path / store.RECORD)
+    assert (record.cpu_seconds, record.shared_by, record.seconds) == (run.cpu_seconds, 1, run.seconds)
+    loaded = store.load_run(run.path)
+    assert (loaded.cpu_seconds, loaded.shared_by) == (run.cpu_seconds, 1)
+    with pytest.raises(ValueError, match="^shared_by must be a positive integer, got 0."):
+        train.train(small_config(steps=4), tiny_images, root=tmp_path, shared_by=0)
+
+
+def test_a_record_without_cpu_time_still_loads(tiny_images, tmp_path):
+    run = train.train(small_config(steps=4), tiny_images, root=tmp_path, progress=False)
+    old = json.loads((run.path / store.RECORD).read_text())
+    del old["cpu_seconds"], old["shared_by"]
+    (run.path / store.RECORD).write_text(json.dumps(old))
+    record = store.read_record(run.path / store.RECORD)
+    assert record.cpu_seconds is None and record.shared_by is None and record.history == run.history
+    assert store.load_run(run.path).cpu_seconds is None
+
+
+def test_find_record_reads_the_kept_copy_before_the_run_cache(tiny_images, tmp_path):
+    cfg = small_config(steps=4)
+    run = train.train(cfg, tiny_images, root=tmp_path / "runs", progress=False)
+    assert store.find_record(cfg.key(), root=tmp_path / "runs").seconds == run.seconds
+    kept = json.loads((run.path / store.RECORD).read_text())
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / f"{cfg.key()}.json").write_text(json.dumps(dict(kept, seconds=1.5)))
+    assert store.find_record(cfg.key(), [tmp_path / "kept"], root=tmp_path / "runs").seconds == 1.5
+    assert store.find_record("0123456789abcdef", [tmp_path / "kept"], root=tmp_path / "runs") is None
+    (tmp_path / "kept" / f"{cfg.key()}.json").write_text("{")  # damaged: passed over
+    assert store.find_record(cfg.key(), [tmp_path / "kept"], root=tmp_path / "runs").seconds == run.seconds
+    assert store.find_record(cfg.key(), [tmp_path / "kept"], root=tmp_path / "elsewhere") is None
+
+
+def test_cpu_time_is_summed_over_resumes_and_unknown_after_a_checkpoint_without_it(tiny_images, tmp_path):
+    config = small_config(steps=12, log_every=4, checkpoint_every=100)
+    hurried = dataclasses.replace(config, train=dataclasses.replace(config.train, max_minutes=1e-9))
+    folder = tmp_path / "stopped" / config.key()
+    spent = [0.0]
+    for _ in range(3):
+        with pytest.raises(train.TimeLimitReached):
+            train.train(hurried, tiny_images, root=tmp_path / "stopped", progress=False)
+        spent.append(json.loads((folder / store.PROGRESS).read_text())["cpu_seconds"])
+    assert spent == sorted(spent) and spent[-1] > spent[1] > 0
+    resumed = train.train(config, tiny_images, root=tmp_path / "stopped", progress=False, shared_by=3)
+    assert resumed.cpu_seconds > spent[-1] and resumed.shared_by == 3
+    # a checkpoint of the loop before CPU time was measured: the run trains on, its CPU time and sharing unknown
+    with pytest.raises(train.TimeLimitReached):
+        train.train(hurried, tiny_images, root=tmp_path / "old", progress=False)
+    checkpoint = tmp_path / "old" / config.key() / store.CHECKPOINT
+    payload = torch.load(checkpoint, weights_only=True)
+    # "state" holds the fields the loops before the clocks know, so that they resume it too
+    assert set(payload["state"]) == {"step", "history", "scores", "seconds", "sums", "count"}
+    del payload["clocks"]
+    torch.save(payload, checkpoint)
+    old = train.train(config, tiny_images, root=tmp_path / "old", progress=False)
+    assert old.cpu_seconds is None and old.shared_by is None and old.seconds > 0
+    assert same_weights(old.model, resumed.model)

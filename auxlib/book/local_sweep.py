@@ -41,6 +41,8 @@ PAPER_METHOD: dict[str, dict[str, Any]] = {
     "z = 32 + 32": dict(z_g=32, z_l=32),
     "z = 64 + 64": dict(z_g=64, z_l=64),
     "10,000 steps": dict(steps=10_000),
+    # the paper profile's network at the authors' learning rate and initialisation, for longer
+    "[SPLIT]'s network, Glorot, lr 1e-4, 20,000 steps": dict(arch="split", init="glorot", lr=1e-4, steps=20_000),
 }
 #: Settings beyond the paper: the model changes, each from the standard profile's AuxVAE, then combined.
 BEYOND: dict[str, dict[str, Any]] = {

@@ -10,6 +10,7 @@ chapters find it in the run cache under one key; :data:`SHARED` says which chapt
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from typing import Any
 
 from ..checks import as_list, as_number, is_int, is_number, one_of, positive_int, require
@@ -146,6 +147,39 @@ _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 _MAY_BE_EMPTY = {"k10_seeds", "extra_seeds", "z_g_sizes"}  # list settings where [] means "skip this part"
 
 
+def register(chapter: str, settings: dict[str, dict[str, Any]] | None = None,
+             profile: dict[str, dict[str, Any]] | None = None, model: type | None = None) -> None:
+    """Add a chapter's values, so that one module can hold a whole chapter (see CONTRIBUTING.md): its
+    ``settings`` per profile (what :func:`settings` reads), the ``profile`` of its training runs per profile (what
+    :func:`experiment` reads) and their ``model`` config class when not :class:`AuxVAEConfig`. A chapter module
+    ``auxlib/book/<chapter>.py`` that calls this on import is found by :func:`experiment` and :func:`settings`
+    the first time they are asked for the chapter.
+
+    Raises:
+        ValueError: when the chapter is registered already, or a table lacks one of :data:`PROFILE_NAMES`.
+    """
+    require(chapter not in SETTINGS and chapter not in PROFILES, "chapter", "a name no chapter has yet", chapter)
+    for name, table in (("settings", settings), ("profile", profile)):
+        require(table is None or set(table) == set(PROFILE_NAMES), name,
+                f"a table with one entry per profile ({', '.join(PROFILE_NAMES)})", sorted(table or []))
+    if settings is not None:
+        SETTINGS[chapter] = settings
+    if profile is not None:
+        PROFILES[chapter] = profile
+    if model is not None:
+        CHAPTER_MODELS[chapter] = model
+
+
+def _find(chapter: str, table: dict[str, Any]) -> None:
+    """Import ``auxlib.book.<chapter>`` when ``table`` lacks the chapter: a chapter module registers itself."""
+    if chapter not in table and isinstance(chapter, str) and chapter.isidentifier():
+        try:
+            importlib.import_module(f"{__package__}.{chapter}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{__package__}.{chapter}":
+                raise  # the chapter's module exists and fails to import: say why
+
+
 def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10", model: type | None = None,
                **params: Any) -> RunConfig:
     """Build the validated run config of a chapter from a profile and the notebook's parameters.
@@ -153,6 +187,7 @@ def experiment(chapter: str, profile: str = "standard", dataset: str = "cifar10"
     Parameters that are ``None`` keep the profile's value; any other value overrides it. ``model`` is the config
     class, by default the chapter's own (:data:`CHAPTER_MODELS`, else :class:`AuxVAEConfig`).
     """
+    _find(chapter, PROFILES)
     one_of("chapter", chapter, PROFILES)
     model = model or CHAPTER_MODELS.get(chapter, AuxVAEConfig)
     one_of("profile", profile, PROFILE_NAMES)
@@ -177,6 +212,7 @@ def settings(chapter: str, profile: str = "standard", **params: Any) -> dict[str
     """A chapter's non-training settings for a profile, with the notebook's parameters that are not None
     applied. Integer settings must stay positive integers, number settings numbers >= 0, and list settings
     lists of numbers >= 0 (integers where the profile's are), non-empty unless [] means "skip"."""
+    _find(chapter, SETTINGS)
     one_of("chapter", chapter, SETTINGS)
     one_of("profile", profile, PROFILE_NAMES)
     values = dict(SETTINGS[chapter][profile])

@@ -272,7 +272,7 @@ def claims(directory: str | os.PathLike | None = None) -> pd.DataFrame:
     profile's), seeds (runs measured), measure, ours, paper, verdict, rule. Raises ValueError when ``directory``
     is not a folder."""
     if directory is not None and not (isinstance(directory, (str, os.PathLike)) and Path(directory).is_dir()):
-        raise ValueError(f"directory must be None or a folder of results files, got {directory!r}.")
+        raise ValueError(f"results_dir must be None or a folder of results files, got {directory!r}.")
     loaded = {chapter: load_if_present(chapter, directory) for chapter in CHAPTERS}
     rows = []
     for c in CLAIMS:

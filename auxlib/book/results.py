@@ -78,14 +78,15 @@ def _git(where: Path, *args: str) -> str:
 
 
 def _cells(notebook: Path | str) -> list[tuple[str, str]] | None:
-    """A notebook's cells as (type, source), outputs left out; ``notebook`` is a path or the JSON text itself.
-    None when it cannot be read."""
+    """A notebook's cells as (type, source), outputs and papermill's injected parameters left out (executing a
+    chapter writes both); ``notebook`` is a path or the JSON text itself. None when it cannot be read."""
     try:
         text = notebook.read_text() if isinstance(notebook, Path) else notebook
         cells = json.loads(text)["cells"]
     except (OSError, ValueError, KeyError):
         return None
-    return [(c["cell_type"], "".join(c["source"])) for c in cells]
+    return [(c["cell_type"], "".join(c["source"])) for c in cells
+            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
 
 
 def save(chapter: str, results: dict[str, Any], directory: str | os.PathLike | None = None) -> Path:

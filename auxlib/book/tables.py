@@ -3,15 +3,18 @@ a chapter's runs cost (the results page's compute table, each chapter's closing 
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..training.store import Record, Run
+from ..training.store import Record, Run, find_record
 from .results import THROUGHPUT, TIMINGS, load, results_dir
 
 #: The columns of the clustering table: score key in :func:`auxlib.metrics.clustering_scores` -> heading.
@@ -82,30 +85,139 @@ def _column(scores: list[dict[str, float]], key: str) -> str:
     return mean_std([s[key] for s in scores], percent=key in _PERCENT_COLUMNS, decimals=_DECIMALS.get(key, 3))
 
 
-def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence[str] | None = None
-                  ) -> pd.DataFrame:
+#: A run key as :meth:`auxlib.config.RunConfig.key` writes it: 16 hexadecimal digits.
+RUN_KEY = re.compile(r"[0-9a-f]{16}")
+
+
+@dataclass(frozen=True)
+class RunTime:
+    """One training of a run, as a chapter's results and the run's record tell it: the run key (None when the
+    results name the run otherwise and no record matches), the wall clock in seconds, and the CPU time in seconds
+    and the runs that shared the machine with it (:class:`auxlib.store.Record`; None when not recorded)."""
+
+    key: str | None
+    seconds: float
+    cpu_seconds: float | None = None
+    shared_by: int | None = None
+
+
+def chapter_runs(result: dict[str, Any], kept: Sequence[str | os.PathLike] = (),
+                 root: str | os.PathLike | None = None) -> list[RunTime]:
+    """Every run a chapter's results (``result``, :func:`auxlib.results.load`) say it used or studied: the entries
+    of its ``train_seconds`` (a number for one run, or a dict by run key or by name), then every run key written
+    anywhere else in the results whose record is found (:func:`auxlib.store.find_record` in the ``kept`` folders,
+    then the run cache of ``root``): the sweeps and long runs whose curves a chapter reads from their records.
+
+    An entry by name takes the key, named elsewhere in the results, of the run whose record has its seconds. The
+    wall clock is the results'; the CPU time and sharing come from the record only when its seconds are the
+    results' too, since otherwise it is the record of a later training of the same config. When an entry by name
+    matches no key, the runs named only elsewhere are left out: one of them may be that entry trained again.
+    """
+    trained = result.get("train_seconds")
+    entries = trained if isinstance(trained, dict) else {} if trained is None else {"": trained}
+    records = {key: find_record(key, kept, root) for key in dict.fromkeys(_run_keys(result))}
+    runs: dict[str, RunTime] = {}
+    anonymous: list[RunTime] = []
+    for name, seconds in entries.items():
+        key = name if RUN_KEY.fullmatch(name) else next(
+            (k for k, r in records.items() if r is not None and math.isclose(r.seconds, seconds, rel_tol=1e-9)), None)
+        record = records.get(key) if key is not None else None
+        if record is not None and math.isclose(record.seconds, seconds, rel_tol=1e-9):
+            run = RunTime(key, float(seconds), record.cpu_seconds, record.shared_by)
+        else:
+            run = RunTime(key, float(seconds))
+        if key is None:
+            anonymous.append(run)
+        else:
+            runs.setdefault(key, run)  # two names of one run count once
+    if not anonymous:
+        runs.update({k: RunTime(k, r.seconds, r.cpu_seconds, r.shared_by) for k, r in records.items()
+                     if r is not None and k not in runs})
+    return [*runs.values(), *anonymous]
+
+
+def _run_keys(value: Any) -> list[str]:
+    """Every string in a results dict (keys and values, at any depth) that has the form of a run key."""
+    if isinstance(value, dict):
+        return [k for item in value.items() for k in _run_keys(list(item))]
+    if isinstance(value, list):
+        return [k for item in value for k in _run_keys(item)]
+    return [value] if isinstance(value, str) and RUN_KEY.fullmatch(value) else []
+
+
+def unique_runs(runs: Sequence[RunTime]) -> list[RunTime]:
+    """``runs`` with each training once, as a book total counts them: the same key with the same seconds is one
+    training, and so is a run without a key whose seconds are those of a run with one (a float of seconds repeats
+    only when it was copied from the same record). Entries with CPU time are kept over those without."""
+    ordered = sorted(runs, key=lambda r: (r.key is None, r.cpu_seconds is None))
+    seen: set[tuple[str | None, float]] = set()
+    once = []
+    for run in ordered:
+        same = (run.key, run.seconds) in seen or (run.key is None and any(s == run.seconds for _, s in seen))
+        if not same:
+            seen.add((run.key, run.seconds))
+            once.append(run)
+    return once
+
+
+def _cpu_cell(runs: Sequence[RunTime]) -> str:
+    """The CPU time of ``runs`` as :func:`duration` text, saying how many of them recorded it when not all did."""
+    measured = [r.cpu_seconds for r in runs if r.cpu_seconds is not None]
+    if not measured:
+        return ""
+    share = f" ({len(measured)} of {len(runs)} runs)" if len(measured) < len(runs) else ""
+    return duration(sum(measured)) + share
+
+
+def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence[str] | None = None, *,
+                  root: str | os.PathLike | None = None, total: bool = False) -> pd.DataFrame:
     """Per chapter results file: the profile it was executed at, how long that execution took and the training
-    time of the runs it used by their records (each as :func:`duration` text; empty where not recorded); then
-    one column per timing file (:func:`auxlib.book.time_chapters`) with the chapter's time on a fresh run cache at that
-    profile. ``chapters`` gives the order (and selection) of the rows; by default all files, sorted by name."""
+    time of every run it used or studied (:func:`chapter_runs`, with the records kept in ``<directory>/records``
+    and the run cache of ``root``), each as :func:`duration` text, empty where not recorded; then one column per
+    timing file (:func:`auxlib.book.time_chapters`) with the chapter's time on a fresh run cache at that profile.
+    ``chapters`` gives the order (and selection) of the rows; by default all files, sorted by name.
+
+    The training time is the runs' wall clock, in which runs trained side by side each count the time of all of
+    them: where any run recorded its CPU time (:class:`auxlib.store.Record`), a column "CPU time of its runs" sums
+    it (saying how many runs did when not all did), else the wall clock's heading says it is shared. Runs shared
+    between chapters count in each chapter; with ``total``, a last row "book" sums the executions and the fresh
+    cache timings (saying how many chapters were timed when not all were), and counts each run once
+    (:func:`unique_runs`)."""
     directory = Path(directory) if directory is not None else results_dir()
     timings = {p.stem[len(TIMINGS):]: load(p.stem, directory)["seconds"]
                for p in sorted(directory.glob(f"{TIMINGS}*.json"))}
     names = chapters if chapters is not None else sorted(p.stem for p in directory.glob("*.json")
                                                          if not p.stem.startswith((TIMINGS, THROUGHPUT)))
-    rows = {}
+    found: dict[str, tuple[dict[str, Any], list[RunTime]]] = {}
     for name in names:
         if name == "results" or not (directory / f"{name}.json").exists():  # the results page, or not run yet
             continue
         r = load(name, directory)
-        trained = r.get("train_seconds")
-        trained = sum(trained.values()) if isinstance(trained, dict) else trained
-        rows[name] = {"profile": r.get("profile", ""),
-                      "execution": duration(r["elapsed_seconds"]) if "elapsed_seconds" in r else "",
-                      "training of its runs": duration(trained) if trained is not None else "",
-                      **{f"{profile}, fresh cache": duration(seconds[name]) if name in seconds else ""
-                         for profile, seconds in timings.items()}}
-    columns = ["profile", "execution", "training of its runs", *(f"{p}, fresh cache" for p in timings)]
+        found[name] = r, chapter_runs(r, [directory / "records"], root)
+    cpu = any(run.cpu_seconds is not None for _, runs in found.values() for run in runs)
+    wall = f"training of its runs (wall clock{'' if cpu else ', shared'})"
+    fresh = {profile: f"{profile}, fresh cache" for profile in timings}
+
+    def row(profiles: set[str], elapsed: list[float], runs: list[RunTime], chapters: list[str]) -> dict[str, str]:
+        cells = {"profile": ", ".join(sorted(profiles)), "execution": duration(sum(elapsed)) if elapsed else "",
+                 wall: duration(sum(r.seconds for r in runs)) if runs else ""}
+        if cpu:
+            cells["CPU time of its runs"] = _cpu_cell(runs)
+        for profile, seconds in timings.items():
+            timed = [seconds[c] for c in chapters if c in seconds]
+            share = f" ({len(timed)} of {len(chapters)} chapters)" if 0 < len(timed) < len(chapters) else ""
+            cells[fresh[profile]] = duration(sum(timed)) + share if timed else ""
+        return cells
+
+    rows = {name: row({r["profile"]} if r.get("profile") else set(),
+                      [r["elapsed_seconds"]] if "elapsed_seconds" in r else [], runs, [name])
+            for name, (r, runs) in found.items()}
+    if total and found:
+        every = [run for _, runs in found.values() for run in runs]
+        rows["book"] = row({r["profile"] for r, _ in found.values() if r.get("profile")},
+                           [r["elapsed_seconds"] for r, _ in found.values() if "elapsed_seconds" in r],
+                           unique_runs(every), list(found))
+    columns = ["profile", "execution", wall, *(["CPU time of its runs"] if cpu else []), *fresh.values()]
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 

@@ -17,7 +17,7 @@ from ..data.synth_svhn import LAYOUT_COLOUR_FACTORS
 from ..model.config import RunConfig
 from ..model.likelihoods import bits_per_dim
 from ..training.store import Record, Run
-from . import ablation, claims
+from . import ablation, claims, compute
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
 from .local_sweep import FIG2_RATIO, TARGETS, keeps_split
 from .local_sweep import met_table as local_sweep_met
@@ -201,17 +201,33 @@ def fig3_reading(mean: dict[str, float], chance: float, classifier: float, run: 
     return "\n\n".join(notes)
 
 
-def baseline_gaps(gaps: dict[str, float], aux: str = "AuxVAE") -> str:
+def baseline_gaps(gaps: dict[str, float], aux: str = "AuxVAE", per_seed: dict[str, Sequence[float]] | None = None
+                  ) -> str:
     """Experiment 1.2: the gap between keeping z_g and keeping z_l, (ii) - (iii), for each model (``gaps``, by
-    name; ``aux`` names the model with the auxiliary task), and the half that holds the digit alone in each, by
-    :func:`auxlib.claims.digit_half`."""
+    name, the mean over seeds; ``aux`` names the model with the auxiliary task), and the half that holds the digit
+    alone in each, by :func:`auxlib.claims.digit_half`; with ``per_seed`` (name -> one gap per seed), the half of
+    each seed too, since the mean of models whose halves are alike hides which half each seed chose."""
     where = {name: claims.digit_half(gap) for name, gap in gaps.items()}
     said = {"z_g": "in $z_g$", "z_l": "in $z_l$", None: "in neither half alone (drawing either again loses it)"}
     text = ("The gap between keeping $z_g$ and keeping $z_l$ is "
             + ", ".join(f"{100 * gap:+.1f} points for the {name}" for name, gap in gaps.items())
             + f". Taking a half to hold the digit alone when keeping it is read at least "
             f"{100 * claims.DIGIT_HALF_GAP:.0f} points better than keeping the other, "
+            + ("by the mean over seeds " if per_seed else "")
             + ", ".join(f"the {name} holds it {said[w]}" for name, w in where.items()) + ".")
+    if per_seed:
+        halves = {name: [claims.digit_half(g) for g in values] for name, values in per_seed.items()}
+        short = {"z_g": "in $z_g$", "z_l": "in $z_l$", None: "in neither half alone"}
+
+        def counted(found: list[str | None]) -> str:
+            kinds = sorted(set(found), key=found.index)
+            return " and ".join(f"{short[k]} in {found.count(k)}" for k in kinds) + f" of {len(found)} seeds"
+
+        text += " Seed by seed, " + "; ".join(f"the {name} holds it {counted(h)}" for name, h in halves.items()) + "."
+        if all(len(set(h)) > 1 for name, h in halves.items() if name != aux) and len(set(halves.get(aux, []))) == 1:
+            text += (" Without the auxiliary task the half that holds the digit changes with the seed: both encoders "
+                     "read the whole image, and nothing in the model decides which half holds it.")
+        return text
     if all(w != "z_g" for name, w in where.items() if name != aux):
         text += (" Without the auxiliary task nothing puts the digit in $z_g$: both encoders read the whole image, "
                  "and nothing in the model decides which half holds it.")
@@ -752,3 +768,18 @@ def local_shown(chosen: dict[str, str | None], shown: dict[str, str], seeds: int
     differ = [f"{shown[k]} {where[k]}" for k in where if chosen[k] != shown[k]]
     return text + (f"[Experiment 1.1](exp1_1) shows {' and '.join(differ)} (`auxlib.local_sweep.SHOWN`), which "
                    "these readings do not choose.")
+
+
+# The results page.
+def gpu_estimate(estimate: pd.DataFrame) -> str:
+    """The results page: what :func:`auxlib.compute.paper_estimate` (``estimate``) is, an estimate and on what
+    assumptions (:data:`auxlib.compute.THROUGHPUT`, :data:`auxlib.compute.UTILISATION`), and its total GPU-hours
+    over the runs it counts."""
+    runs, hours = int(estimate["runs"].sum()), float(estimate["GPU-hours at peak (lower bound)"].sum())
+    return (f"These GPU-hours are a lower bound, not a measurement: each network's FLOPs per image are counted by "
+            f"PyTorch's `FlopCounterMode` on one training step (forward and backward, the auxiliary branch "
+            f"included; products only), and turned into time at {compute.THROUGHPUT / 1e12:,.0f} TFLOP/s, "
+            f"{compute.THROUGHPUT_SOURCE}, as if a step reached {compute.UTILISATION:.0%} of it. Networks this small "
+            f"are held back more by launching kernels and moving memory and reach a small share of that peak, so "
+            f"their runs take many times longer. At the peak, the {runs} runs counted take {hours:.3g} GPU-hours "
+            f"together; the baselines, sweeps and longer runs that chapters train besides are not counted.")

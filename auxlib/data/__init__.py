@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tarfile
 import tempfile
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..io import CACHE, atomic_path, configured_folder
+from ..io import CACHE, SCRATCH, atomic_path, configured_folder, scratch_parent
 from ..model.config import DATASETS, EXTRA_SPLIT
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -286,7 +285,7 @@ def import_image_folder(path: str | os.PathLike, name: str, root: str | os.PathL
         raise ValueError(f"name must be one of {', '.join(DATASETS)}, got {name!r}.")
     path = Path(path)
     if path.is_file() and path.name.endswith((".tar.gz", ".tgz", ".tar")):
-        with tempfile.TemporaryDirectory(dir=_scratch_dir(root), prefix=f"{_SCRATCH}{os.getpid()}-") as tmp:
+        with tempfile.TemporaryDirectory(dir=scratch_parent(data_root(root)), prefix=f"{SCRATCH}{os.getpid()}-") as tmp:
             with tarfile.open(path) as tar:
                 tar.extractall(tmp, filter="data")
             return import_image_folder(_tree_root(Path(tmp), name), name, root)
@@ -312,31 +311,6 @@ def imported(name: str, root: str | os.PathLike | None = None) -> list[Path]:
         return []
     files = [cache_path(name, s, root) for s in json.loads(marker.read_text())["splits"]]
     return files if all(f.exists() for f in files) else []
-
-
-#: The prefix of an import's scratch folder in the data root, followed by the importing process's pid.
-_SCRATCH = ".import-"
-
-
-def _scratch_dir(root: str | os.PathLike | None) -> Path:
-    """The data root, cleared of the scratch folders of imports whose process has died."""
-    folder = data_root(root)
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob(f"{_SCRATCH}*"):
-        pid = old.name.removeprefix(_SCRATCH).split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    return folder
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
 
 
 def _tree_root(folder: Path, name: str) -> Path:

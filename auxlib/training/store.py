@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,11 @@ def runs_root(root: str | os.PathLike | None = None) -> Path:
 class TrainState:
     """What a training run has done so far, saved in each checkpoint: the steps done, the loss history (one row
     of mean loss terms per ``log_every`` steps), the scores during training (one row per ``score_every`` steps),
-    the training time in seconds, and the sums of the loss terms over the ``count`` steps since the last row."""
+    the training time in seconds (wall clock, and ``cpu_seconds``, the CPU time of the process that trains; both
+    summed over resumes), the most runs that trained side by side with this one in any of its sessions
+    (``shared_by``: 0 before the first), and the sums of the loss terms over the ``count`` steps since the last
+    row. ``cpu_seconds`` and ``shared_by`` are None when a session before this version of the loop trained part of
+    the run and so left them unmeasured."""
 
     step: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
@@ -60,13 +64,20 @@ class TrainState:
     seconds: float = 0.0
     sums: dict[str, float] = field(default_factory=dict)
     count: int = 0
+    cpu_seconds: float | None = 0.0
+    shared_by: int | None = 0
+
+
+#: The fields of :class:`TrainState` that a checkpoint keeps under "clocks", not "state".
+_CLOCKS = ("cpu_seconds", "shared_by")
 
 
 @dataclass
 class Run:
     """A trained model with its config, loss history (one row per ``log_every`` steps), training time in seconds,
     the folder it was loaded from, and its scores during training (one row per ``score_every`` steps,
-    :mod:`auxlib.monitor`; empty without)."""
+    :mod:`auxlib.monitor`; empty without); its CPU time in seconds and how many runs trained side by side with it,
+    as :class:`Record` has them."""
 
     config: RunConfig
     model: Any  # a model of auxlib.models
@@ -74,12 +85,23 @@ class Run:
     seconds: float
     path: Path
     scores: list[dict[str, float]] = field(default_factory=list)
+    cpu_seconds: float | None = None
+    shared_by: int | None = None
 
 
 @dataclass
 class Record:
     """What a finished run leaves besides its weights: the config, the loss history, the scores during training,
-    the training time in seconds and the hardware it ran on. A few kilobytes, so it can be kept with the book."""
+    the training time in seconds (wall clock) and the hardware it ran on. A few kilobytes, so it can be kept with
+    the book.
+
+    ``cpu_seconds`` is the CPU time, in seconds, of the process that trained the run (all its threads; on a GPU,
+    the host's time only; under torchrun, rank 0's), and ``shared_by`` the most runs that trained side by side on
+    the machine, this one included (:func:`auxlib.train.train_all`'s worker processes; 1 alone): runs that share
+    a machine share its wall clock, and each one's ``seconds`` counts the time of all of them, so that
+    ``seconds / shared_by`` is closer to a run's own share. Both are None in records written before they were
+    measured, or when part of the run was trained before.
+    """
 
     config: RunConfig
     history: list[dict[str, float]]
@@ -87,13 +109,34 @@ class Record:
     seconds: float
     hardware: str | None
     diverged_at: int | None = None
+    cpu_seconds: float | None = None
+    shared_by: int | None = None
 
 
 def read_record(path: str | os.PathLike) -> Record:
-    """The record of a run from its ``run.json`` or ``diverged.json`` (or a copy of either)."""
+    """The record of a run from its ``run.json`` or ``diverged.json`` (or a copy of either); fields that older
+    records lack (``scores``, ``cpu_seconds``, ``shared_by``) are empty or None."""
     data = json.loads(Path(path).read_text())
     return Record(RunConfig.from_dict(data["config"]), data["history"], data.get("scores", []), data["seconds"],
-                  data.get("hardware"), data.get("diverged_at"))
+                  data.get("hardware"), data.get("diverged_at"), data.get("cpu_seconds"), data.get("shared_by"))
+
+
+def find_record(key: str, kept: Sequence[str | os.PathLike] = (), root: str | os.PathLike | None = None
+                ) -> Record | None:
+    """The record of the run with ``key``, without its weights: from the first of the ``kept`` folders (copies of
+    records, ``<key>.json``, as :func:`auxlib.train.records` keeps them) that holds it, else from the run cache
+    (:func:`runs_root` of ``root``: ``run.json``, else ``diverged.json``). The kept copies come first because
+    they were written with the results beside them, where the run cache may hold a later training of the same
+    config. A file that cannot be read is passed over, as no record; None when no place holds a readable one."""
+    folder = runs_root(root) / key
+    places = [Path(f) / f"{key}.json" for f in kept] + [folder / RECORD, folder / DIVERGED]
+    for path in places:
+        if path.exists():
+            try:
+                return read_record(path)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+    return None
 
 
 def read_diverged(folder: Path) -> Record | None:
@@ -108,7 +151,7 @@ def load_run(path: str | os.PathLike, device: str = "auto") -> Run:
     model = build(record.config.model)
     model.load_state_dict(torch.load(path / WEIGHTS, map_location="cpu", weights_only=True))
     return Run(record.config, model.to(resolve_device(device)).eval(), record.history, record.seconds, path,
-               record.scores)
+               record.scores, record.cpu_seconds, record.shared_by)
 
 
 def load_finished(folder: Path, device: torch.device) -> Run | None:
@@ -171,8 +214,12 @@ def save_checkpoint(path: Path, model: nn.Module, optimiser: torch.optim.Optimiz
         rng = [{}] * place.size  # filled by all_gather_object
         dist.all_gather_object(rng, _rng_states(shuffle_rng))
     if place.rank == 0:
-        payload = {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": rng,
-                   "state": dataclasses.asdict(state), "config": config.to_dict(), "ran_on": _ran_on(place)}
+        fields = dataclasses.asdict(state)
+        # the clocks apart from "state", whose fields the loops before them take as they are: such a loop can
+        # still resume this checkpoint (without them) instead of setting it aside
+        clocks = {name: fields.pop(name) for name in _CLOCKS}
+        payload = {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": rng, "state": fields,
+                   "clocks": clocks, "config": config.to_dict(), "ran_on": _ran_on(place)}
         with atomic_path(path) as tmp:
             torch.save(payload, tmp)
         _write_record(path.parent / PROGRESS, model, config, state)
@@ -194,7 +241,8 @@ def resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuff
         payload = torch.load(path, map_location="cpu", weights_only=True)
         model.load_state_dict(payload["model"])
         optimiser.load_state_dict(payload["optimiser"])
-        state = TrainState(**payload["state"])
+        # a checkpoint of the loop before the clocks were measured has none: unknown from here on
+        state = TrainState(**payload["state"], **payload.get("clocks", dict.fromkeys(_CLOCKS)))
     except Exception as error:
         set_aside([path], error)
         return TrainState()
@@ -258,13 +306,14 @@ def _rng_states(shuffle_rng: torch.Generator) -> dict[str, Any]:
 
 
 def _write_record(path: Path, model: nn.Module, config: RunConfig, state: TrainState, **extra: Any) -> None:
-    """The run's record (config, loss history, scores, seconds, hardware; the step too, for a run in progress, and
-    ``extra`` fields) as JSON, at ``path``."""
+    """The run's record (config, loss history, scores, seconds, CPU seconds, runs sharing the machine, hardware;
+    the step too, for a run in progress, and ``extra`` fields) as JSON, at ``path``."""
     device = next(model.parameters()).device
     hardware = (torch.cuda.get_device_name(device) if device.type == "cuda"
                 else f"{device.type}, {os.cpu_count()} cores")
     record = {"config": config.to_dict(), "history": state.history, "scores": state.scores,
-              "seconds": state.seconds, "hardware": hardware, "torch": torch.__version__}
+              "seconds": state.seconds, "cpu_seconds": state.cpu_seconds, "shared_by": state.shared_by or None,
+              "hardware": hardware, "torch": torch.__version__}
     if path.name == PROGRESS:
         record["step"] = state.step
     record.update(extra)

@@ -130,7 +130,7 @@ class Trainer:
 
 
 def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str | os.PathLike | None = None,
-          progress: bool = True) -> Run:
+          progress: bool = True, shared_by: int = 1) -> Run:
     """Train the model ``config`` describes on its data set's train split, or load the finished run.
 
     Under ``torchrun`` every process calls this with the same config: each takes its 1/N share of every global
@@ -145,23 +145,28 @@ def train(config: RunConfig, data: datasets.ImageSet | None = None, *, root: str
             :func:`auxlib.data.load_training` when None.
         root: run cache folder (see :func:`auxlib.store.runs_root`).
         progress: show a tqdm progress bar with the loss terms (on rank 0).
+        shared_by: how many runs train side by side on this machine, this one included (:func:`train_all` passes
+            its number of worker processes). Recorded with the run's wall clock and CPU time (seconds), so that
+            time shared with other runs can be told apart (:class:`auxlib.store.Record`).
 
     Raises:
         TimeLimitReached: when ``config.train.max_minutes`` passes first (the run is checkpointed).
         Diverged: when the loss stops being finite (now, or when this run was trained before).
-        ValueError: when the batch does not split evenly over the processes of a torchrun launch.
+        ValueError: when the batch does not split evenly over the processes of a torchrun launch, or
+            ``shared_by`` is not a positive integer.
     """
+    positive_int("shared_by", shared_by)
     folder = runs_root(root) / config.key()
     place = world(config.train.device)
     finished = load_finished(folder, place.device)
     if finished is not None:
         return finished
     with training_lock(folder, place):
-        return _train_locked(config, data, folder, place, root, progress)
+        return _train_locked(config, data, folder, place, root, progress, shared_by)
 
 
 def _train_locked(config: RunConfig, data: datasets.ImageSet | None, folder: Path, place: World,
-                  root: str | os.PathLike | None, progress: bool) -> Run:
+                  root: str | os.PathLike | None, progress: bool, shared_by: int) -> Run:
     """:func:`train` once this process holds the run's lock: the run may have been finished meanwhile by the
     lock's previous holder."""
     finished = load_finished(folder, place.device)
@@ -176,7 +181,7 @@ def _train_locked(config: RunConfig, data: datasets.ImageSet | None, folder: Pat
     state = resume(folder / CHECKPOINT, trainer.model, trainer.optimiser, trainer.shuffle_rng, place) \
         if (folder / CHECKPOINT).exists() else TrainState()
     try:
-        _loop(trainer, state, progress)
+        _loop(trainer, state, progress, shared_by)
     except Diverged as error:
         if place.rank == 0:
             save_diverged(folder, trainer.model, config, state, error.step)
@@ -186,7 +191,8 @@ def _train_locked(config: RunConfig, data: datasets.ImageSet | None, folder: Pat
     if place.size > 1:
         dist.barrier()  # the other ranks return once the run is on disk
     model = trainer.model.to(memory_format=torch.contiguous_format)
-    return Run(config, model.eval(), state.history, state.seconds, folder, state.scores)
+    return Run(config, model.eval(), state.history, state.seconds, folder, state.scores, state.cpu_seconds,
+               state.shared_by)
 
 
 def set_up(config: RunConfig, data: datasets.ImageSet | None, folder: Path, place: World,
@@ -233,13 +239,26 @@ def set_up(config: RunConfig, data: datasets.ImageSet | None, folder: Path, plac
                    score, uses_bf16(tc.precision, device))
 
 
-def _loop(t: Trainer, state: TrainState, progress: bool) -> None:
+def _loop(t: Trainer, state: TrainState, progress: bool, shared_by: int = 1) -> None:
     """Train from ``state.step`` to the configured steps, updating ``state``: a log row every ``log_every`` steps,
-    a score row every ``score_every``, a checkpoint every ``checkpoint_every`` and at the time limit."""
+    a score row every ``score_every``, a checkpoint every ``checkpoint_every`` and at the time limit. The wall
+    clock and the process's CPU time (seconds) go on from the checkpoint's, so both are summed over resumes;
+    ``shared_by`` (the runs training side by side now) is kept as the most of any session."""
     tc, place = t.config.train, t.place
     checkpoint = t.folder / CHECKPOINT
     t.model.train()
+    if state.shared_by is not None:  # None: an earlier session did not record it, so the most is unknown
+        state.shared_by = max(state.shared_by, shared_by)
     start = time.perf_counter() - state.seconds
+    # process_time counts every thread of this process and nothing of the other runs on the machine, so runs
+    # trained side by side do not count each other's time as the wall clock does
+    cpu_start = None if state.cpu_seconds is None else time.process_time() - state.cpu_seconds
+
+    def clocks() -> None:
+        state.seconds = time.perf_counter() - start
+        if cpu_start is not None:
+            state.cpu_seconds = time.process_time() - cpu_start
+
     deadline = None if tc.max_minutes is None else time.perf_counter() + 60 * tc.max_minutes
     bar = tqdm(range(state.step, tc.steps), initial=state.step, total=tc.steps,
                disable=not (progress and place.rank == 0), desc=f"train {t.config.key()}", mininterval=2.0)
@@ -264,7 +283,7 @@ def _loop(t: Trainer, state: TrainState, progress: bool) -> None:
                 _collect(pending, names, done, state, place, t.folder, tc.lr)
             except Diverged:
                 bar.close()
-                state.seconds = time.perf_counter() - start
+                clocks()
                 raise
             pending = []
         if at_row:
@@ -275,19 +294,22 @@ def _loop(t: Trainer, state: TrainState, progress: bool) -> None:
         if t.score is not None and (done % tc.score_every == 0 or done == tc.steps):
             state.scores.append({"step": done, "images": done * t.sampler.batch_size, **t.score(t.model)})
         if at_checkpoint:
-            state.step, state.seconds = done, time.perf_counter() - start
+            state.step = done
+            clocks()
             save_checkpoint(checkpoint, t.model, t.optimiser, t.shuffle_rng, state, t.config, place)
         if done < tc.steps and _past(deadline, place, now=place.size == 1 or at_row):
             if pending:
                 _collect(pending, names, done, state, place, t.folder, tc.lr)
-            state.step, state.seconds = done, time.perf_counter() - start
+            state.step = done
+            clocks()
             save_checkpoint(checkpoint, t.model, t.optimiser, t.shuffle_rng, state, t.config, place)
             bar.close()
             raise TimeLimitReached(f"run {t.folder} stopped at its time limit of {tc.max_minutes:g} minutes, after "
                                    f"step {done:,} of {tc.steps:,}; run the same command again to continue from "
                                    f"its checkpoint.")
     bar.close()
-    state.step, state.seconds = tc.steps, time.perf_counter() - start
+    state.step = tc.steps
+    clocks()
 
 
 class Diverged(FloatingPointError):
@@ -347,6 +369,7 @@ def train_all(configs: Sequence[RunConfig], *, workers: int = 1, root: str | os.
     them: on a CPU, small models gain more from running side by side than from more threads each. Every run
     checkpoints as :func:`train` does, so an interrupted call resumes where it stopped. A progress bar counts
     finished runs. Under ``torchrun`` the runs train one after the other, each on all the launched processes.
+    Each run's record holds how many ran side by side (``shared_by``: the worker processes, else 1).
     """
     positive_int("workers", workers)
     rank, size = torchrun_rank()
@@ -365,17 +388,19 @@ def train_all(configs: Sequence[RunConfig], *, workers: int = 1, root: str | os.
     else:
         threads = max(1, torch.get_num_threads() // workers)
         context = multiprocessing.get_context("spawn")  # fork would copy the parent's torch thread pools
-        with ProcessPoolExecutor(min(workers, len(pending)), mp_context=context, initializer=torch.set_num_threads,
+        side_by_side = min(workers, len(pending))
+        with ProcessPoolExecutor(side_by_side, mp_context=context, initializer=torch.set_num_threads,
                                  initargs=(threads,)) as pool:
-            for done in as_completed([pool.submit(_train_quietly, c, folder) for c in pending]):
+            jobs = [pool.submit(_train_quietly, c, folder, side_by_side) for c in pending]
+            for done in as_completed(jobs):
                 done.result()  # re-raises a worker's error here
                 bar.update()
     bar.close()
     return [load_run(folder / c.key(), device=c.train.device) for c in configs]
 
 
-def _train_quietly(config: RunConfig, root: Path) -> None:
-    train(config, root=root, progress=False)
+def _train_quietly(config: RunConfig, root: Path, shared_by: int) -> None:
+    train(config, root=root, progress=False, shared_by=shared_by)
 
 
 def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike | Sequence[str | os.PathLike],
