@@ -17,6 +17,7 @@ import pytest
 
 from auxlib import results
 from auxlib.book import book_chapters, book_parameters
+from auxlib.book.plots import PAGE_WIDTH
 from tests.conftest import require_dataset, write_svhn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +63,8 @@ def test_papermill_finds_every_parameter_of_the_parameters_cell(notebook):
 
 
 @pytest.mark.parametrize("notebook", toc_notebooks())
-def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path):
+def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUXLIB_CHECK_FIGURES", "1")  # auxlib.plots reports text too small to read on the page
     for name in NEEDS.get(notebook, []):
         require_dataset(name, "train")
         require_dataset(name, "test")
@@ -75,6 +77,9 @@ def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path):
     executed = json.loads(path.read_text())
     outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert not any(o["output_type"] == "error" for o in outputs)
+    small = [line for o in outputs if o["output_type"] == "stream" for line in "".join(o["text"]).splitlines()
+             if line.startswith("auxlib.plots: figure text smaller")]
+    assert not small, f"{notebook}: " + "; ".join(small)
     if path.stem == book_chapters(ROOT)[0]:  # the landing page: the claims, read from the committed results
         assert any("Of the paper's" in "".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
         return
@@ -142,6 +147,9 @@ else { done(false); }"""
 _BROKEN_IMAGES = "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);"
 _MATH = "return document.querySelectorAll('.math').length > 0;"
 _RAW_MATH = "return [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length;"
+_WIDE_MATH = ("return [...document.querySelectorAll('mjx-container[display=\"true\"]')]"
+              ".filter(e => e.scrollWidth > e.parentElement.clientWidth + 1).length;")
+_COLUMN = "const i = document.querySelector('main img'); return i ? i.parentElement.clientWidth : null;"
 _NETWORK = ("http:", "https:", "ws:", "wss:", "ftp:")  # the browser's own chrome:// pages are not the site's
 
 
@@ -167,11 +175,15 @@ def test_every_page_works_in_a_real_browser(book_copy, tmp_path):
             assert browser.title, f"{page.name} has no title"
             assert browser.execute_script(_BROKEN_IMAGES) == [], f"{page.name} has images that did not decode"
             assert typeset and browser.execute_script(_RAW_MATH) == 0, f"{page.name} has math MathJax did not typeset"
+            assert browser.execute_script(_WIDE_MATH) == 0, f"{page.name} has an equation wider than the column"
             requests = [json.loads(entry["message"])["message"] for entry in browser.get_log("performance")]
             urls = [m["params"]["request"]["url"] for m in requests if m["method"] == "Network.requestWillBeSent"]
             assert [u for u in urls if u.startswith(_NETWORK)] == [], f"{page.name} reached for the network"
             errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
             assert errors == [], f"{page.name} logged JavaScript errors"
+            # auxlib.plots judges text sizes against this column's width, at the figures' 100 dots per inch
+            column = browser.execute_script(_COLUMN)
+            assert column is None or abs(column - 100 * PAGE_WIDTH) <= 2, f"{page.name}: the column is {column} px"
             height = browser.execute_script("return document.documentElement.scrollHeight")
             browser.set_window_size(1280, min(height, 12000))
             browser.save_screenshot(str(shots / f"{name}.png"))

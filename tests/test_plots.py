@@ -1,4 +1,5 @@
 import matplotlib
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -179,3 +180,58 @@ def test_score_curves_tick_every_decade_only_over_wide_spans():
     ticks = [t for t in wide.get_xticks() if 1e3 <= t <= 1e8]
     assert ticks and all(np.log10(t) == round(np.log10(t)) for t in ticks)
     plt.close("all")
+
+
+def test_shown_text_scales_a_figure_wider_than_the_page_down_to_it():
+    narrow, wide = plt.figure(figsize=(plots.PAGE_WIDTH / 2, 2)), plt.figure(figsize=(4 * plots.PAGE_WIDTH, 2))
+    for fig in (narrow, wide):
+        fig.text(0.01, 0.5, "x" * 10, fontsize=10)
+        fig.text(0.9, 0.5, "y", fontsize=10)
+    assert plots.shown_text(narrow) == [("x" * 10, 10.0), ("y", 10.0)]
+    (_, small), _ = plots.shown_text(wide)
+    assert 10 / 4 <= small < 10 / 3.5  # cropped to its text, a little less than 4 page widths
+    assert plots.small_text(narrow) == [] and plots.small_text(wide)[0].startswith("'xxxxxxxxxx' at 2.")
+    plt.close("all")
+
+
+def _figures() -> dict[str, plt.Figure]:
+    """Every figure the library draws on its own, with inputs of the size the chapters give it."""
+    rng = np.random.default_rng(0)
+    tests = {"reconstruction": np.array([0.9, 0.88]), "z_l resampled": np.array([0.8]),
+             "z_g resampled": np.array([0.1])}
+    matrix = {f"factor {i}": {"z_g": rng.uniform(-0.5, 1), "z_l": rng.uniform(-0.5, 1)} for i in range(27)}
+    groups = {"global": [f"factor {i}" for i in range(12)], "local": [f"factor {i}" for i in range(12, 27)]}
+    curves = {f"setting {i}": [{"images": 64 * s, "acc": s / 1e4} for s in (100, 1000, 5000)] for i in range(9)}
+    table = pd.DataFrame(rng.uniform(-1, 1, (5, 4)), index=[1, 2, 4, 8, 16], columns=[0.5, 1, 4, 16])
+    return {
+        "image_rows": plots.image_rows({"original": torch.rand(10, 3, 8, 8), "shuffled": torch.rand(10, 3, 8, 8)},
+                                       title="a title"),
+        "loss_curves": plots.loss_curves([{"step": s, "rec": 1.0 / s, "kl_g": 2.0} for s in (1, 2)]).figure,
+        "factor_histograms": plots.factor_histograms({f"f{i}": rng.normal(size=50) for i in range(27)},
+                                                     {"global": [f"f{i}" for i in range(12)],
+                                                      "local": [f"f{i}" for i in range(12, 27)]}),
+        "accuracy_bars": plots.accuracy_bars({"AuxVAE": tests, "plain VAE (no auxiliary task)": tests,
+                                              "β-VAE (β = 4)": tests}, reference={t: 0.5 for t in tests},
+                                             chance=0.1, reference_label="paper (SVHN)").figure,
+        "sweep_lines": plots.sweep_lines({b: tests for b in (0.5, 1, 2, 4, 8)}, "β", chance=0.1).figure,
+        "assignment_matrix": plots.assignment_matrix(rng.integers(0, 10, 500), rng.integers(0, 30, 500)).figure,
+        "placement_heatmaps": plots.placement_heatmaps({"AuxVAE": matrix, "plain VAE (no auxiliary task)": matrix,
+                                                        "β-VAE (β = 4)": matrix}, groups),
+        "score_grid": plots.score_grid(table, "S (k-NN)", {"best": (4, 1)}, signed=True).figure,
+        "paper_vs_ours": plots.paper_vs_ours(pd.DataFrame({"experiment": ["1.2"] * 4, "quantity": [
+            "classifier on decodes: z_l resampled"] * 4, "ours": [0.9] * 4, "paper": [0.8] * 4})).figure,
+        "score_curves": plots.score_curves(curves, marks={"standard budget": 224_000}, reference="setting 0").figure,
+        "ratio_bars": plots.ratio_bars(pd.DataFrame({"luma": [2.0, 3.0], "chroma": [1.0, 4.0]},
+                                                    index=["standard", "β_g = 4"]), 3.0).figure,
+    }
+
+
+@pytest.mark.parametrize("name", ["image_rows", "loss_curves", "factor_histograms", "accuracy_bars", "sweep_lines",
+                                  "assignment_matrix", "placement_heatmaps", "score_grid", "paper_vs_ours",
+                                  "score_curves", "ratio_bars"])
+def test_every_figure_of_the_library_is_readable_at_the_pages_width(name):
+    figures = _figures()
+    try:
+        assert plots.small_text(figures[name]) == []
+    finally:
+        plt.close("all")

@@ -1,10 +1,14 @@
-"""Figures: image grids, loss curves, accuracy bars and assignment heatmaps, drawn on matplotlib axes."""
+"""Figures: image grids, loss curves, accuracy bars and assignment heatmaps, drawn on matplotlib axes; and the
+check that a figure's text stays readable at the width the book's page shows it (:func:`shown_text`)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
+import matplotlib.text
 import matplotlib.ticker as ticker
 import numpy as np
 import pandas as pd
@@ -14,6 +18,61 @@ from sklearn.metrics.cluster import contingency_matrix
 from torchvision.utils import make_grid
 
 from ..data import to_tensor
+
+#: The width of the book's text column in inches at the figures' 100 dots per inch: 676 pixels in a browser window
+#: 1,280 pixels wide (sphinx-book-theme; the site test measures it). A wider figure is scaled down to it.
+PAGE_WIDTH = 6.76
+#: The smallest text a figure may show, in points as the page shows it.
+MIN_TEXT_PT = 8.0
+
+
+#: The book's figure style, set when this module is imported: text at least :data:`MIN_TEXT_PT` on a figure
+#: drawn at :data:`PAGE_WIDTH` or narrower.
+STYLE = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
+         "legend.fontsize": 8, "figure.titlesize": 10, "legend.frameon": False}
+plt.rcParams.update(STYLE)
+
+
+def shown_text(fig: plt.Figure, page_width: float = PAGE_WIDTH) -> list[tuple[str, float]]:
+    """Every visible text of ``fig`` with its size in points as the page shows it: its own size times the factor
+    by which the page scales the figure down to ``page_width`` inches. The inline backend saves a figure cropped
+    to what is drawn (``bbox_inches="tight"``), so that crop's width is the one scaled."""
+    fig.canvas.draw()
+    width = fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
+    scale = min(1.0, page_width / width)
+    return [(t.get_text(), t.get_fontsize() * scale) for t in fig.findobj(matplotlib.text.Text)
+            if t.get_visible() and t.get_text().strip() and t.get_alpha() != 0]
+
+
+def small_text(fig: plt.Figure, smallest: float = MIN_TEXT_PT, page_width: float = PAGE_WIDTH) -> list[str]:
+    """The texts of ``fig`` shown smaller than ``smallest`` points (:func:`shown_text`), each with its size."""
+    return [f"{text!r} at {size:.1f} pt" for text, size in shown_text(fig, page_width) if size < smallest - 0.05]
+
+
+def _report_small_text() -> None:
+    """Write to stderr, once per figure, the text of every open figure shown smaller than :data:`MIN_TEXT_PT`."""
+    for number in plt.get_fignums():
+        small = small_text(plt.figure(number))
+        if small:
+            print(f"auxlib.plots: figure text smaller than {MIN_TEXT_PT:g} pt on the page: {', '.join(small[:5])}"
+                  + (f" and {len(small) - 5} more" if len(small) > 5 else ""), file=sys.stderr)
+
+
+def _check_figures_in_notebooks() -> None:
+    """With ``AUXLIB_CHECK_FIGURES`` set (the notebook tests set it), report small text after every cell, before
+    the inline backend shows and closes the cell's figures (so the callback goes first)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and os.environ.get("AUXLIB_CHECK_FIGURES"):
+        callbacks = shell.events.callbacks["post_execute"]
+        if _report_small_text not in callbacks:
+            callbacks.insert(0, _report_small_text)
+
+
+_check_figures_in_notebooks()
 
 
 def as_tensor(images: torch.Tensor | np.ndarray) -> torch.Tensor:
@@ -42,6 +101,7 @@ def image_rows(rows: dict[str, torch.Tensor | np.ndarray], size: float = 0.6, ti
                ) -> plt.Figure:
     """One row of images per entry of ``rows``, labelled on the left with its key, under an optional title."""
     width = max(len(images) for images in rows.values())
+    size = min(size, (PAGE_WIDTH - 1.8) / width)  # the page's column, less the labels' margin
     head = 0.4 if title else 0.0  # inches kept free above the rows for the title
     height = size * len(rows) * 1.05 + head
     fig, axes = plt.subplots(len(rows), 1, figsize=(size * width + 1.8, height), squeeze=False)
@@ -80,14 +140,14 @@ def loss_curves(history: Sequence[dict[str, float]], keys: Sequence[str] | None 
     return ax
 
 
-def factor_histograms(factors: dict[str, np.ndarray], groups: dict[str, Sequence[str]], columns: int = 6,
+def factor_histograms(factors: dict[str, np.ndarray], groups: dict[str, Sequence[str]], columns: int = 4,
                       bins: int = 20) -> plt.Figure:
     """One small histogram per factor, coloured by group (e.g. global vs local). Integer factors with few
     values are drawn as bars of counts."""
     names = [name for members in groups.values() for name in members if name in factors]
     colours = {name: f"C{i}" for i, members in enumerate(groups.values()) for name in members}
     rows = -(-len(names) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 1.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(PAGE_WIDTH, 1.5 * rows), squeeze=False)
     for ax, name in zip(axes.flat, names):
         values = np.asarray(factors[name])
         if np.issubdtype(values.dtype, np.integer) and len(np.unique(values)) <= 30:
@@ -95,8 +155,7 @@ def factor_histograms(factors: dict[str, np.ndarray], groups: dict[str, Sequence
             ax.bar(levels, counts, color=colours[name], width=0.8)
         else:
             ax.hist(values, bins=bins, color=colours[name])
-        ax.set_title(name, fontsize=9)
-        ax.tick_params(labelsize=7)
+        ax.set_title(name)
         ax.set_yticks([])
     for ax in list(axes.flat)[len(names):]:
         ax.set_axis_off()
@@ -135,7 +194,7 @@ def accuracy_bars(scores: dict[str, dict[str, np.ndarray]], reference: dict[str,
     series = {name: {t: np.atleast_1d(v[t]) for t in tests} for name, v in scores.items()}
     if reference is not None:
         series[reference_label] = {t: np.atleast_1d(reference[t]) for t in tests if t in reference}
-    ax = ax or plt.figure(figsize=(2.5 + 0.8 * len(tests) * len(series), 3.6)).gca()
+    ax = ax or plt.figure(figsize=(PAGE_WIDTH, 3.0)).gca()
     width = 0.8 / len(series)
     for k, (name, values) in enumerate(series.items()):
         xs = [i + (k - (len(series) - 1) / 2) * width for i, t in enumerate(tests) if t in values]
@@ -150,7 +209,7 @@ def accuracy_bars(scores: dict[str, dict[str, np.ndarray]], reference: dict[str,
     ax.set_xticks(range(len(tests)), tests)
     ax.set_ylim(0, 1)
     ax.set_ylabel("classifier accuracy")
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=min(len(series) + (chance is not None), 4))
     return ax
 
 
@@ -158,7 +217,7 @@ def sweep_lines(scores: dict[float, dict[str, np.ndarray]], xlabel: str, chance:
                 logx: bool = True, ax: plt.Axes | None = None) -> plt.Axes:
     """Accuracies against a swept setting (the outer keys): one line per test at the mean over repeats, with
     the min-max range shaded."""
-    ax = ax or plt.figure(figsize=(5.5, 3.6)).gca()
+    ax = ax or plt.figure(figsize=(PAGE_WIDTH / 2, 3.0)).gca()
     xs = sorted(scores)
     for k, test in enumerate(next(iter(scores.values()))):
         values = [np.atleast_1d(scores[x][test]) for x in xs]
@@ -171,7 +230,7 @@ def sweep_lines(scores: dict[float, dict[str, np.ndarray]], xlabel: str, chance:
     ax.set_xlabel(xlabel)
     ax.set_ylabel("classifier accuracy")
     ax.set_ylim(0, 1)
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend()
     ax.grid(alpha=0.3)
     return ax
 
@@ -202,14 +261,14 @@ def assignment_matrix(labels: np.ndarray, clusters: np.ndarray, label_names: Seq
     shown = table[:, [column[c] for c in order]]
     if shares:
         shown = shown / shown.sum(axis=0)
-    ax = ax or plt.figure(figsize=(0.32 * len(order) + 2, 4)).gca()
+    ax = ax or plt.figure(figsize=(min(PAGE_WIDTH, 0.2 * len(order) + 1.8), 3.6)).gca()
     names = label_names if label_names is not None else [str(v) for v in np.unique(labels)]
     sns.heatmap(shown, ax=ax, cmap="viridis", xticklabels=[str(c) for c in order], yticklabels=names,
                 vmin=0, vmax=1 if shares else None,
                 cbar_kws={"label": "share of the cluster" if shares else "test images"})
     ax.set_xlabel("cluster (ordered by majority label)" if order_given is None else "cluster")
     ax.set_ylabel(ylabel)
-    ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="x", rotation=90)
     ax.tick_params(axis="y", rotation=0)
     return ax
 
@@ -219,16 +278,17 @@ def placement_heatmaps(matrices: dict[str, dict[str, dict[str, float]]], groups:
     """One heatmap per model of :func:`auxlib.placement.placement_matrix` scores (rows: factors, grouped and
     labelled by ``groups``, e.g. {"global": [...], "local": [...]}; columns: latent parts), side by side."""
     rows = [(group, f) for group, names in groups.items() for f in names]
-    fig, axes = plt.subplots(1, len(matrices), figsize=(2.3 * len(matrices) + 2.2, height * len(rows) + 1.4),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(matrices), figsize=(min(PAGE_WIDTH, 1.45 * len(matrices) + 2.4),
+                                                        height * len(rows) + 1.4), squeeze=False, sharey=True)
     for i, (ax, (title, matrix)) in enumerate(zip(axes[0], matrices.items())):
         parts = list(next(iter(matrix.values())))
         table = np.array([[matrix[f][p] for p in parts] for _, f in rows])
-        sns.heatmap(table, ax=ax, vmin=0, vmax=1, cmap="viridis", annot=True, fmt=".2f", annot_kws={"size": 7},
-                    xticklabels=parts, yticklabels=[f"{f} ({group})" for group, f in rows],
+        # scores are rescaled so that 0 is chance and may fall below it: a diverging palette centred on 0
+        sns.heatmap(table, ax=ax, vmin=-1, vmax=1, center=0, cmap="vlag_r", annot=True, fmt=".2f",
+                    annot_kws={"size": 8}, xticklabels=parts, yticklabels=[f"{f} ({group})" for group, f in rows],
                     cbar=i == len(matrices) - 1, cbar_kws={"label": "held-out probe score"})
-        ax.set_title(title, fontsize=9)
-        ax.tick_params(axis="y", labelsize=8, rotation=0)
+        ax.set_title(title)
+        ax.tick_params(axis="y", rotation=0)
         for edge in np.cumsum([len(names) for names in groups.values()])[:-1]:
             ax.axhline(edge, color="white", lw=2)
     fig.tight_layout()
@@ -248,8 +308,7 @@ def score_grid(table: pd.DataFrame, label: str, marks: dict[str, tuple] | None =
         ax.add_patch(plt.Rectangle((x + 0.04 * (i + 1), y + 0.04 * (i + 1)), 1 - 0.08 * (i + 1),
                                    1 - 0.08 * (i + 1), fill=False, ec=f"C{i + 1}", lw=2.5, label=name))
     if marks:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / table.shape[0]), ncol=len(marks),
-                  frameon=False, fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / table.shape[0]), ncol=len(marks))
     ax.tick_params(axis="y", rotation=0)
     return ax
 
@@ -257,16 +316,19 @@ def score_grid(table: pd.DataFrame, label: str, marks: dict[str, tuple] | None =
 def paper_vs_ours(table, ax: plt.Axes | None = None) -> plt.Axes:
     """One row per reported number (a :func:`auxlib.paper.comparison` table): our value as a bar, the
     reported one as a black tick; rows set against another method than the paper's own name it."""
-    ax = ax or plt.figure(figsize=(8, 0.45 * len(table) + 1)).gca()
+    if ax is None:
+        fig = plt.figure(figsize=(PAGE_WIDTH, 0.4 * len(table) + 1))
+        fig.subplots_adjust(left=0.45)  # the labels' room, inside the page's width
+        ax = fig.gca()
     y = np.arange(len(table))[::-1]
     ax.barh(y, table["ours"], color="C0", height=0.6, label="this book")
     ax.scatter(table["paper"], y, marker="|", s=300, color="black", zorder=3, label="reported")
     against = table["against"] if "against" in table else ["the paper"] * len(table)
     ax.set_yticks(y, [f"{e}: {q}" + ("" if a == "the paper" else f" vs {a}")
-                      for e, q, a in zip(table["experiment"], table["quantity"], against)], fontsize=8)
+                      for e, q, a in zip(table["experiment"], table["quantity"], against)])
     ax.set_xlim(0, 1)
     ax.set_xlabel("accuracy")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.legend(loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     return ax
 
@@ -277,7 +339,7 @@ def score_curves(curves: dict[str, Sequence[dict[str, float]]], key: str = "acc"
     """Training-time scores (rows of ``{"images": ..., key: ...}``, :mod:`auxlib.monitor`) against the images
     seen, on a log axis: one line per run, the ``reference`` run's in black. ``marks`` draws labelled vertical
     lines at image counts (a budget)."""
-    ax = ax or plt.figure(figsize=(6, 3.6)).gca()
+    ax = ax or plt.figure(figsize=(PAGE_WIDTH * 0.8, 3.2)).gca()
     others = [label for label in curves if label != reference]
     for label, rows in curves.items():
         style = dict(color="k", lw=2) if label == reference else dict(color=f"C{others.index(label) % 10}",
@@ -303,11 +365,11 @@ def score_curves(curves: dict[str, Sequence[dict[str, float]]], key: str = "acc"
 def ratio_bars(ratios: pd.DataFrame, target: float, ax: plt.Axes | None = None) -> plt.Axes:
     """Ratios per row (one horizontal bar per column of ``ratios``, grouped by row) on a log axis, with 1 (no
     difference) and ``target`` marked: the local chapter's Fig. 2 ratios per setting."""
-    ax = ax or plt.figure(figsize=(6, 0.35 * len(ratios) + 1.2)).gca()
+    ax = ax or plt.figure(figsize=(PAGE_WIDTH * 0.8, 0.35 * len(ratios) + 1.2)).gca()
     ratios.iloc[::-1].plot.barh(ax=ax, width=0.8, logx=True, color=["0.55", "C1"])
     ax.axvline(1, color="0.4", lw=1)
     ax.axvline(target, color="C3", ls="--", lw=1, label=f"target ({target:g}x)")
     ax.set_xlabel("spread of the mean colour when $z_l$ is drawn again ÷ when $z_g$ is drawn again")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.legend(loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     return ax
