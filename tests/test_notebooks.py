@@ -77,6 +77,9 @@ def test_notebook_runs_at_quick_profile(book_copy, notebook, tmp_path, monkeypat
     executed = json.loads(path.read_text())
     outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert not any(o["output_type"] == "error" for o in outputs)
+    reprs = ["".join(o["data"]["text/plain"]) for o in outputs if o["output_type"] == "execute_result"
+             and "".join(o["data"].get("text/plain", "")).startswith("<matplotlib.")]
+    assert not reprs, f"{notebook} prints a figure object's repr (end its cell with ';'): {reprs}"
     small = [line for o in outputs if o["output_type"] == "stream" for line in "".join(o["text"]).splitlines()
              if line.startswith("auxlib.plots: figure text smaller")]
     assert not small, f"{notebook}: " + "; ".join(small)

@@ -361,6 +361,16 @@ def test_led_by_says_which_clusterings_follow_neither():
                                      "(NMI below 0.01 with both). ")
 
 
+def test_led_by_names_the_smaller_groups_and_calls_the_largest_the_others():
+    polar = {"nmi": 0.01, "nmi_polarity": 0.3}
+    ends = {"a": polar, "b": polar, "c": polar, "flat": {"nmi": 0.0, "nmi_polarity": 0.0},
+            "digit": {"nmi": 0.2, "nmi_polarity": 0.1}, "digit 2": {"nmi": 0.3, "nmi_polarity": 0.1}}
+    assert verdicts.led_by(ends) == (
+        "The clusters of **flat** follow neither (NMI below 0.01 with both); those of **digit** and **digit 2** share "
+        "more information with the digit than with polarity (NMI); those of the others follow polarity. ")
+    assert verdicts._series(["a", "b", "c"]) == "a, b and c" and verdicts._series([]) == ""
+
+
 def test_digit_clusters_says_when_a_cluster_does_not_stand_for_its_digit():
     low = verdicts.digit_clusters({3: (12, 0.27), 5: (4, 0.31)}, [0, 1])
     assert "None of these 2 clusters" in low and "cluster 12 for 3 (27% of its test images)" in low

@@ -45,6 +45,12 @@ def gap_headline(gap: dict | None) -> str:
             + (f" At the end of the longer runs, {_lower_first(led_by(ends))}".rstrip() if led_by(ends) else ""))
 
 
+def _series(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: a list as a sentence names it."""
+    items = list(items)
+    return "".join(items) if len(items) < 2 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -433,10 +439,12 @@ def led_by(ends: dict[str, dict[str, float]], what: str = "run") -> str:
         return f"Every {what}'s clusters share more information with polarity than with the digit (NMI). "
     said = {"digit": "share more information with the digit than with polarity (NMI)",
             "polarity": "follow polarity", None: f"follow neither (NMI below {ablation.NMI_FLOOR:g} with both)"}
-    parts = [f"{'the clusters' if not i else 'those'} of {' and '.join(f'**{n}**' for n in names)} {said[key]}"
-             for i, (key, names) in enumerate((k, v) for k, v in groups.items() if v)]
-    if groups["digit"] and groups["polarity"] and not groups[None]:
-        parts[-1] = "those of the others follow polarity"
+    # the largest group last, as "the others" where naming it would repeat most of the table
+    said_last = sorted((key for key in groups if groups[key]), key=lambda key: len(groups[key]))
+    parts = [f"{'the clusters' if not i else 'those'} of {_series([f'**{n}**' for n in groups[key]])} {said[key]}"
+             for i, key in enumerate(said_last)]
+    if len(groups[said_last[-1]]) > 1 or (groups["digit"] and groups["polarity"] and not groups[None]):
+        parts[-1] = f"those of the others {said[said_last[-1]]}"
     text = "; ".join(parts)
     return f"{text[0].upper()}{text[1:]}. "
 
@@ -524,7 +532,7 @@ def placement_main(matrices: dict[str, dict[str, dict[str, float]]], mean: pd.Da
             f"{_counts(where, groups['global'])}; of the {len(groups['local'])} local ones, "
             f"{_counts(where, groups['local'], {'z_g': local_in_g})}. ")
     if colour_in_g:
-        text += (f"Of these, {' and '.join(colour_in_g)} {'says' if len(colour_in_g) == 1 else 'say'} which of the "
+        text += (f"Of these, {_series(colour_in_g)} {'says' if len(colour_in_g) == 1 else 'say'} which of the "
                  "image's colours draws the digit: the shuffled image keeps both colours but not where they are, so "
                  "the auxiliary decoder cannot tell digit from ground, and that part of the colour information stays "
                  "with the shape. ")
@@ -657,7 +665,7 @@ def probe_known_answers(table: pd.DataFrame) -> str:
             + ", ".join(f"the {p} probe reads {table.loc['nonlinearly', p]:.2f}" for p in table.columns) + ". ")
     if not passed:
         return text + "No probe passes all three: the probe scores below cannot carry a conclusion."
-    return text + (f"Only the {' and '.join(passed)} {'probe finds' if len(passed) == 1 else 'probes find'} a factor "
+    return text + (f"Only the {_series(passed)} {'probe finds' if len(passed) == 1 else 'probes find'} a factor "
                    "in whatever shape a code holds it, beside inactive units; the readings below use the MLP probe."
                    if "mlp" in passed else "The MLP probe, which the readings below use, fails one of them: "
                    "they understate or overstate what the codes hold.")
@@ -766,7 +774,7 @@ def local_shown(chosen: dict[str, str | None], shown: dict[str, str], seeds: int
     if all(chosen[k] == shown[k] for k in where):
         return text + "These are the settings [Experiment 1.1](exp1_1) shows beside the standard one."
     differ = [f"{shown[k]} {where[k]}" for k in where if chosen[k] != shown[k]]
-    return text + (f"[Experiment 1.1](exp1_1) shows {' and '.join(differ)} (`auxlib.local_sweep.SHOWN`), which "
+    return text + (f"[Experiment 1.1](exp1_1) shows {_series(differ)} (`auxlib.local_sweep.SHOWN`), which "
                    "these readings do not choose.")
 
 
