@@ -199,8 +199,10 @@ def _figures() -> dict[str, plt.Figure]:
     rng = np.random.default_rng(0)
     tests = {"reconstruction": np.array([0.9, 0.88]), "z_l resampled": np.array([0.8]),
              "z_g resampled": np.array([0.1])}
-    matrix = {f"factor {i}": {"z_g": rng.uniform(-0.5, 1), "z_l": rng.uniform(-0.5, 1)} for i in range(27)}
-    groups = {"global": [f"factor {i}" for i in range(12)], "local": [f"factor {i}" for i in range(12, 27)]}
+    # synth-svhn's longest factor names: long row labels leave the panels their narrowest
+    names = [f"bg_color yellow-blue {i}" for i in range(27)]
+    matrix = {name: {"z_g": rng.uniform(-0.5, 1), "z_l": rng.uniform(-0.5, 1)} for name in names}
+    groups = {"global": names[:12], "local": names[12:]}
     curves = {f"setting {i}": [{"images": 64 * s, "acc": s / 1e4} for s in (100, 1000, 5000)] for i in range(9)}
     table = pd.DataFrame(rng.uniform(-1, 1, (5, 4)), index=[1, 2, 4, 8, 16], columns=[0.5, 1, 4, 16])
     return {
@@ -233,5 +235,16 @@ def test_every_figure_of_the_library_is_readable_at_the_pages_width(name):
     figures = _figures()
     try:
         assert plots.small_text(figures[name]) == []
+        assert plots.overlapping_text(figures[name]) == []
     finally:
         plt.close("all")
+
+
+def test_overlapping_text_finds_text_drawn_over_text_and_only_that():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.set_xlim(0, 1)
+    ax.text(0.5, 0.5, "first")
+    assert plots.overlapping_text(fig) == []  # nor do tick labels outside the view count
+    ax.text(0.5, 0.5, "second")
+    assert plots.overlapping_text(fig) == ["'first' over 'second'"]
+    plt.close(fig)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -40,8 +41,22 @@ def shown_text(fig: plt.Figure, page_width: float = PAGE_WIDTH) -> list[tuple[st
     fig.canvas.draw()
     width = fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
     scale = min(1.0, page_width / width)
-    return [(t.get_text(), t.get_fontsize() * scale) for t in fig.findobj(matplotlib.text.Text)
-            if t.get_visible() and t.get_text().strip() and t.get_alpha() != 0]
+    return [(t.get_text(), t.get_fontsize() * scale) for t in _drawn_texts(fig)]
+
+
+def _drawn_texts(fig: plt.Figure) -> list[matplotlib.text.Text]:
+    """The texts of ``fig`` that are drawn: visible, not empty, and not the label of a tick outside its axis's
+    view (matplotlib keeps those, visible but never drawn)."""
+    undrawn = set()
+    for ax in fig.axes:
+        for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            low, high = sorted(limits)
+            margin = 1e-9 * (high - low)
+            for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
+                if not low - margin <= tick.get_loc() <= high + margin:
+                    undrawn.update({id(tick.label1), id(tick.label2)})
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()
+            and t.get_alpha() != 0 and id(t) not in undrawn]
 
 
 def small_text(fig: plt.Figure, smallest: float = MIN_TEXT_PT, page_width: float = PAGE_WIDTH) -> list[str]:
@@ -49,17 +64,34 @@ def small_text(fig: plt.Figure, smallest: float = MIN_TEXT_PT, page_width: float
     return [f"{text!r} at {size:.1f} pt" for text, size in shown_text(fig, page_width) if size < smallest - 0.05]
 
 
-def _report_small_text() -> None:
-    """Write to stderr, once per figure, the text of every open figure shown smaller than :data:`MIN_TEXT_PT`."""
+def overlapping_text(fig: plt.Figure) -> list[str]:
+    """Every pair of visible texts of ``fig`` whose drawn boxes overlap (titles, labels, tick labels, legends,
+    annotations), each as ``'a' over 'b'``: text drawn over other text cannot be read at any width."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [(t.get_text(), t.get_window_extent(renderer)) for t in _drawn_texts(fig)]
+    return [f"{a!r} over {b!r}" for i, (a, box_a) in enumerate(texts) for b, box_b in texts[i + 1:]
+            if box_a.x0 < box_b.x1 - 1 and box_b.x0 < box_a.x1 - 1 and box_a.y0 < box_b.y1 - 1
+            and box_b.y0 < box_a.y1 - 1]
+
+
+def _report(kind: str, problems: list[str]) -> None:
+    if problems:
+        print(f"auxlib.plots: {kind}: {', '.join(problems[:5])}"
+              + (f" and {len(problems) - 5} more" if len(problems) > 5 else ""), file=sys.stderr)
+
+
+def _report_unreadable_text() -> None:
+    """Write to stderr, once per open figure, its text shown smaller than :data:`MIN_TEXT_PT` and its texts that
+    overlap."""
     for number in plt.get_fignums():
-        small = small_text(plt.figure(number))
-        if small:
-            print(f"auxlib.plots: figure text smaller than {MIN_TEXT_PT:g} pt on the page: {', '.join(small[:5])}"
-                  + (f" and {len(small) - 5} more" if len(small) > 5 else ""), file=sys.stderr)
+        fig = plt.figure(number)
+        _report(f"figure text smaller than {MIN_TEXT_PT:g} pt on the page", small_text(fig))
+        _report("figure texts overlap", overlapping_text(fig))
 
 
 def _check_figures_in_notebooks() -> None:
-    """With ``AUXLIB_CHECK_FIGURES`` set (the notebook tests set it), report small text after every cell, before
+    """With ``AUXLIB_CHECK_FIGURES`` set (the notebook tests set it), report unreadable text after every cell, before
     the inline backend shows and closes the cell's figures (so the callback goes first)."""
     try:
         from IPython import get_ipython
@@ -68,8 +100,8 @@ def _check_figures_in_notebooks() -> None:
     shell = get_ipython()
     if shell is not None and os.environ.get("AUXLIB_CHECK_FIGURES"):
         callbacks = shell.events.callbacks["post_execute"]
-        if _report_small_text not in callbacks:
-            callbacks.insert(0, _report_small_text)
+        if _report_unreadable_text not in callbacks:
+            callbacks.insert(0, _report_unreadable_text)
 
 
 _check_figures_in_notebooks()
@@ -287,7 +319,7 @@ def placement_heatmaps(matrices: dict[str, dict[str, dict[str, float]]], groups:
         sns.heatmap(table, ax=ax, vmin=-1, vmax=1, center=0, cmap="vlag_r", annot=True, fmt=".2f",
                     annot_kws={"size": 8}, xticklabels=parts, yticklabels=[f"{f} ({group})" for group, f in rows],
                     cbar=i == len(matrices) - 1, cbar_kws={"label": "held-out probe score"})
-        ax.set_title(title)
+        ax.set_title(textwrap.fill(title, 18))  # the panels are narrow: a long model name takes two lines
         ax.tick_params(axis="y", rotation=0)
         for edge in np.cumsum([len(names) for names in groups.values()])[:-1]:
             ax.axhline(edge, color="white", lw=2)
