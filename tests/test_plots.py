@@ -248,3 +248,28 @@ def test_overlapping_text_finds_text_drawn_over_text_and_only_that():
     ax.text(0.5, 0.5, "second")
     assert plots.overlapping_text(fig) == ["'first' over 'second'"]
     plt.close(fig)
+
+
+def test_legend_below_stays_clear_of_the_x_label_on_a_short_axes():
+    fig, axes = plt.subplots(1, 2, figsize=(plots.PAGE_WIDTH, 3.0))
+    for ax in axes:
+        curves = {f"setting {i}": [{"images": 320, "acc": 0.1}, {"images": 640, "acc": 0.2}] for i in range(9)}
+        plots.score_curves(curves, "acc", "ACC", ax=ax)
+        plots.legend_below(ax)
+    fig.tight_layout()
+    try:
+        assert plots.overlapping_text(fig) == []
+    finally:
+        plt.close(fig)
+
+
+def test_assignment_matrix_labels_every_row_it_has_room_for():
+    rng = np.random.default_rng(0)
+    fig, ax = plt.subplots(figsize=(plots.PAGE_WIDTH, 1.9))
+    plots.assignment_matrix(rng.integers(0, 21, 2000), rng.integers(0, 30, 2000), ax=ax, shares=True)
+    try:
+        labels = [int(t.get_text()) for t in ax.get_yticklabels()]
+        assert labels[0] == 0 and 1 < len(labels) < 21 and len(set(np.diff(labels))) == 1  # every step-th label
+        assert plots.overlapping_text(fig) == []
+    finally:
+        plt.close(fig)

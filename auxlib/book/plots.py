@@ -3,13 +3,16 @@ check that a figure's text stays readable at the width the book's page shows it 
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import textwrap
 from collections.abc import Sequence
 
+import matplotlib.legend
 import matplotlib.pyplot as plt
 import matplotlib.text
+import matplotlib.transforms as transforms
 import matplotlib.ticker as ticker
 import numpy as np
 import pandas as pd
@@ -302,6 +305,11 @@ def assignment_matrix(labels: np.ndarray, clusters: np.ndarray, label_names: Seq
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", rotation=90)
     ax.tick_params(axis="y", rotation=0)
+    # a row lower than its label (many labels in a short panel): label every step-th row, so no two labels touch
+    row_pt = ax.get_window_extent().height * 72 / ax.figure.dpi / len(names)
+    step = math.ceil(1.5 * plt.rcParams["ytick.labelsize"] / row_pt)
+    if step > 1:
+        ax.set_yticks(np.arange(0, len(names), step) + 0.5, names[::step])
     return ax
 
 
@@ -384,14 +392,26 @@ def score_curves(curves: dict[str, Sequence[dict[str, float]]], key: str = "acc"
     ax.set_xscale("log")
     # ticks at 1, 2 and 5 of each decade, written 20k, 50k, 1M, where the curves span a few decades (the default
     # labels of every minor tick run into each other); at 1 alone over wider spans, such as out to a paper's budget
+    # within one decade a log locator falls back on linear ticks, as many as a wide axis holds: three instead
     low, high = ax.get_xlim()
-    ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0) if high / low < 1e3 else (1.0,)))
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(3) if high / low < 10 else
+                               ticker.LogLocator(subs=(1.0, 2.0, 5.0) if high / low < 1e3 else (1.0,)))
     ax.xaxis.set_major_formatter(ticker.EngFormatter(sep=""))
     ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel("training images seen")
     ax.set_ylabel(ylabel or key)
     ax.grid(alpha=0.3, which="both")
     return ax
+
+
+def legend_below(ax: plt.Axes, **kwargs) -> matplotlib.legend.Legend:
+    """The legend of ``ax`` under its tick labels and x label, at a fixed distance in inches whatever the axes'
+    height (an anchor in axes fractions moves with it, onto the label); ``kwargs`` go to ``ax.legend``."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    under = (ax.get_window_extent(renderer).y0 - ax.get_tightbbox(renderer).y0) / fig.dpi  # inches
+    shift = transforms.ScaledTranslation(0, -under - 0.05, fig.dpi_scale_trans)
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=ax.transAxes + shift, **kwargs)
 
 
 def ratio_bars(ratios: pd.DataFrame, target: float, ax: plt.Axes | None = None) -> plt.Axes:
