@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import matplotlib.legend
 import matplotlib.pyplot as plt
 import matplotlib.text
-import matplotlib.transforms as transforms
 import matplotlib.ticker as ticker
+import matplotlib.transforms as transforms
 import numpy as np
 import pandas as pd
 import seaborn as sns
