@@ -8,6 +8,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.legend
 import matplotlib.pyplot as plt
@@ -32,9 +33,9 @@ MIN_TEXT_PT = 8.0
 
 #: The book's figure style, set when this module is imported: text at least :data:`MIN_TEXT_PT` on a figure
 #: drawn at :data:`PAGE_WIDTH` or narrower.
-STYLE = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
-         "legend.fontsize": 8, "figure.titlesize": 10, "legend.frameon": False}
-plt.rcParams.update(STYLE)
+STYLE: dict[str, Any] = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "xtick.labelsize": 8,
+                         "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 10, "legend.frameon": False}
+plt.style.use(STYLE)
 
 
 def shown_text(fig: plt.Figure, page_width: float = PAGE_WIDTH) -> list[tuple[str, float]]:
@@ -42,9 +43,9 @@ def shown_text(fig: plt.Figure, page_width: float = PAGE_WIDTH) -> list[tuple[st
     by which the page scales the figure down to ``page_width`` inches. The inline backend saves a figure cropped
     to what is drawn (``bbox_inches="tight"``), so that crop's width is the one scaled."""
     fig.canvas.draw()
-    width = fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
+    width = fig.get_tightbbox().width  # inches
     scale = min(1.0, page_width / width)
-    return [(t.get_text(), t.get_fontsize() * scale) for t in _drawn_texts(fig)]
+    return [(t.get_text(), float(t.get_fontsize()) * scale) for t in _drawn_texts(fig)]
 
 
 def _drawn_texts(fig: plt.Figure) -> list[matplotlib.text.Text]:
@@ -71,8 +72,7 @@ def overlapping_text(fig: plt.Figure) -> list[str]:
     """Every pair of visible texts of ``fig`` whose drawn boxes overlap (titles, labels, tick labels, legends,
     annotations), each as ``'a' over 'b'``: text drawn over other text cannot be read at any width."""
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    texts = [(t.get_text(), t.get_window_extent(renderer)) for t in _drawn_texts(fig)]
+    texts = [(t.get_text(), t.get_window_extent()) for t in _drawn_texts(fig)]
     return [f"{a!r} over {b!r}" for i, (a, box_a) in enumerate(texts) for b, box_b in texts[i + 1:]
             if box_a.x0 < box_b.x1 - 1 and box_b.x0 < box_a.x1 - 1 and box_a.y0 < box_b.y1 - 1
             and box_b.y0 < box_a.y1 - 1]
@@ -408,8 +408,8 @@ def legend_below(ax: plt.Axes, **kwargs) -> matplotlib.legend.Legend:
     """The legend of ``ax`` under its tick labels and x label, at a fixed distance in inches whatever the axes'
     height (an anchor in axes fractions moves with it, onto the label); ``kwargs`` go to ``ax.legend``."""
     fig = ax.figure
-    renderer = fig.canvas.get_renderer()
-    under = (ax.get_window_extent(renderer).y0 - ax.get_tightbbox(renderer).y0) / fig.dpi  # inches
+    tight = ax.get_tightbbox()
+    under = 0.0 if tight is None else (ax.get_window_extent().y0 - tight.y0) / fig.dpi  # inches
     shift = transforms.ScaledTranslation(0, -under - 0.05, fig.dpi_scale_trans)
     return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=ax.transAxes + shift, **kwargs)
 
