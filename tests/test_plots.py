@@ -250,6 +250,19 @@ def test_overlapping_text_finds_text_drawn_over_text_and_only_that():
     plt.close(fig)
 
 
+def test_score_curves_label_only_the_ticks_a_narrow_panel_has_room_for():
+    fig, axes = plt.subplots(1, 3, figsize=(plots.PAGE_WIDTH, 2.8), sharey=True)
+    for ax in axes:  # 16,000 to 1,280,000 images, as exp1_2's longest run
+        rows = [{"images": 16_000 + 15_800 * i, "acc": 0.01 * i} for i in range(81)]
+        plots.score_curves({"run": rows}, "acc", "classifier accuracy (train)", ax=ax,
+                           marks={"standard budget": 224_000})
+    fig.tight_layout()
+    try:
+        assert plots.overlapping_text(fig) == []
+    finally:
+        plt.close(fig)
+
+
 def test_legend_below_stays_clear_of_the_x_label_on_a_short_axes():
     fig, axes = plt.subplots(1, 2, figsize=(plots.PAGE_WIDTH, 3.0))
     for ax in axes:

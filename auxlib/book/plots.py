@@ -392,10 +392,13 @@ def score_curves(curves: dict[str, Sequence[dict[str, float]]], key: str = "acc"
     ax.set_xscale("log")
     # ticks at 1, 2 and 5 of each decade, written 20k, 50k, 1M, where the curves span a few decades (the default
     # labels of every minor tick run into each other); at 1 alone over wider spans, such as out to a paper's budget
-    # within one decade a log locator falls back on linear ticks, as many as a wide axis holds: three instead
+    # within one decade a log locator falls back on linear ticks, as many as a wide axis holds: three instead;
+    # over more, ticks at 1, 2 and 5 of each decade where a decade is wide enough to hold their labels
     low, high = ax.get_xlim()
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(3) if high / low < 10 else
-                               ticker.LogLocator(subs=(1.0, 2.0, 5.0) if high / low < 1e3 else (1.0,)))
+    decades = math.log10(high / low)
+    inches_per_decade = ax.get_window_extent().width / ax.figure.dpi / decades
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(3) if decades < 1 else
+                               ticker.LogLocator(subs=(1.0, 2.0, 5.0) if inches_per_decade >= 1.1 else (1.0,)))
     ax.xaxis.set_major_formatter(ticker.EngFormatter(sep=""))
     ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel("training images seen")
