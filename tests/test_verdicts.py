@@ -327,7 +327,7 @@ def test_settings_fig3_names_the_bars_each_setting_misses():
               "z_g sees luma": {"reconstruction": [0.9], "z_l resampled": [0.7], "z_g resampled": [0.1]}}
     text = verdicts.settings_fig3(scores)
     assert text.startswith("Mean over 1, 2 seeds: β_g = 4: (i) 91.0%, (ii) 89.0%, (iii) 11.0%, meeting the paper's")
-    assert text.endswith("missing (ii) z_l resampled >= 80%, (ii) within 6 points of (i).")
+    assert text.endswith("missing (ii) z_l resampled >= 80% and (ii) within 6 points of (i).")
 
 
 def test_long_budget_names_the_runs_that_follow_the_digit():
@@ -396,10 +396,15 @@ def test_baseline_gaps_say_which_half_each_seed_chose():
     gaps = {"AuxVAE": 0.786, "plain VAE": 0.526, "β-VAE": -0.301}
     per_seed = {"AuxVAE": [0.79, 0.79, 0.78], "plain VAE": [0.05, 0.74, 0.79], "β-VAE": [-0.6, 0.38, -0.68]}
     text = verdicts.baseline_gaps(gaps, per_seed=per_seed)
-    assert "other, by the mean over seeds the AuxVAE holds it in $z_g$, the plain VAE holds it in $z_g$," in text
+    assert "other, by the mean over seeds the AuxVAE holds it in $z_g$, the plain VAE holds it in $z_g$ and" in text
     assert ("Seed by seed, the AuxVAE holds it in $z_g$ in 3 of 3 seeds; the plain VAE holds it in neither half alone "
             "in 1 and in $z_g$ in 2 of 3 seeds; the β-VAE holds it in $z_l$ in 2 and in $z_g$ in 1 of 3 seeds.") in text
     assert text.endswith("nothing in the model decides which half holds it.")
     steady = verdicts.baseline_gaps(gaps, per_seed=dict(per_seed, **{"plain VAE": [0.7, 0.74, 0.79]}))
     assert "changes with the seed" not in steady  # one baseline keeps its half: no such sentence
     assert "Seed by seed" not in verdicts.baseline_gaps(gaps)
+
+
+def test_met_by_says_a_list_as_a_sentence_does():
+    met = pd.Series([True, False, False], index=["a", "b", "c"])
+    assert verdicts._met_by("The target", met) == "The target, is met by a and missed by b and c."

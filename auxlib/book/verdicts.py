@@ -97,8 +97,8 @@ def _met_by(target: str, met: pd.Series) -> str:
     none meets it)."""
     if not met.any():
         return f"{target}, is met by none."
-    return (f"{target}, is met by {', '.join(met.index[met.values])} and missed by "
-            f"{', '.join(met.index[~met.values]) or 'none'}.")
+    return (f"{target}, is met by {_series(met.index[met.values])} and missed by "
+            f"{_series(met.index[~met.values]) or 'none'}.")
 
 
 def fig2_ratios(ratios: pd.DataFrame) -> str:
@@ -216,11 +216,11 @@ def baseline_gaps(gaps: dict[str, float], aux: str = "AuxVAE", per_seed: dict[st
     where = {name: claims.digit_half(gap) for name, gap in gaps.items()}
     said = {"z_g": "in $z_g$", "z_l": "in $z_l$", None: "in neither half alone (drawing either again loses it)"}
     text = ("The gap between keeping $z_g$ and keeping $z_l$ is "
-            + ", ".join(f"{100 * gap:+.1f} points for the {name}" for name, gap in gaps.items())
+            + _series([f"{100 * gap:+.1f} points for the {name}" for name, gap in gaps.items()])
             + f". Taking a half to hold the digit alone when keeping it is read at least "
             f"{100 * claims.DIGIT_HALF_GAP:.0f} points better than keeping the other, "
             + ("by the mean over seeds " if per_seed else "")
-            + ", ".join(f"the {name} holds it {said[w]}" for name, w in where.items()) + ".")
+            + _series([f"the {name} holds it {said[w]}" for name, w in where.items()]) + ".")
     if per_seed:
         halves = {name: [claims.digit_half(g) for g in values] for name, values in per_seed.items()}
         short = {"z_g": "in $z_g$", "z_l": "in $z_l$", None: "in neither half alone"}
@@ -249,7 +249,7 @@ def settings_fig3(scores: dict[str, dict[str, Sequence[float]]]) -> str:
         missed = [bar for bar, ok in claims.fig3_bars(mean).items() if not ok]
         parts.append(f"{name}: (i) {mean['reconstruction']:.1%}, (ii) {mean['z_l resampled']:.1%}, "
                      f"(iii) {mean['z_g resampled']:.1%}, "
-                     + ("meeting the paper's four bars" if not missed else "missing " + ", ".join(missed)))
+                     + ("meeting the paper's four bars" if not missed else "missing " + _series(missed)))
     seeds = {len(v["reconstruction"]) for v in scores.values()}
     return f"Mean over {', '.join(map(str, sorted(seeds)))} seeds: " + "; ".join(parts) + "."
 
