@@ -368,6 +368,9 @@ def test_led_by_names_the_smaller_groups_and_calls_the_largest_the_others():
     assert verdicts.led_by(ends) == (
         "The clusters of **flat** follow neither (NMI below 0.01 with both); those of **digit** and **digit 2** share "
         "more information with the digit than with polarity (NMI); those of the others follow polarity. ")
+    flat = {"nmi": 0.0, "nmi_polarity": 0.0}
+    assert verdicts.led_by({"a": flat, "b": flat}) == (
+        "The clusters of **a** and **b** follow neither (NMI below 0.01 with both). ")
     assert verdicts._series(["a", "b", "c"]) == "a, b and c" and verdicts._series([]) == ""
 
 

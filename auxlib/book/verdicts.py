@@ -443,7 +443,7 @@ def led_by(ends: dict[str, dict[str, float]], what: str = "run") -> str:
     said_last = sorted((key for key in groups if groups[key]), key=lambda key: len(groups[key]))
     parts = [f"{'the clusters' if not i else 'those'} of {_series([f'**{n}**' for n in groups[key]])} {said[key]}"
              for i, key in enumerate(said_last)]
-    if len(groups[said_last[-1]]) > 1 or (groups["digit"] and groups["polarity"] and not groups[None]):
+    if len(said_last) > 1 and (len(groups[said_last[-1]]) > 1 or not groups[None]):
         parts[-1] = f"those of the others {said[said_last[-1]]}"
     text = "; ".join(parts)
     return f"{text[0].upper()}{text[1:]}. "
