@@ -116,7 +116,8 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "local": {
         "quick": dict(setting_names=["standard", "FiLM decoder"], fit_images=300, held_images=200, grids=2,
                       curve_images=[100, 300], extra_seeds=[1]),
-        "standard": dict(setting_names=["standard", "β = 4", "β = 40 ([SPLIT]'s)", "β_g = 4", "FiLM decoder",
+        "standard": dict(setting_names=["standard", "β = 4", "β = 10", "β = 40 ([SPLIT]'s)", "β_g = 4", "β_g = 10",
+                                   "z = 32 + 32", "z = 64 + 64", "FiLM decoder",
                                    "z_g sees luma", "z_g sees luma, polarity removed",
                                    "FiLM decoder + z_g sees luma, polarity removed"],
                          fit_images=5000, held_images=2000, grids=5, curve_images=[5000, 10_000, 20_000],
