@@ -372,16 +372,21 @@ def test_led_by_names_the_smaller_groups_and_calls_the_largest_the_others():
     assert verdicts.led_by({"a": flat, "b": flat}) == (
         "The clusters of **a** and **b** follow neither (NMI below 0.01 with both). ")
     assert verdicts._series(["a", "b", "c"]) == "a, b and c" and verdicts._series([]) == ""
+    assert verdicts._series(["a", "b"], "or") == "a or b"
 
 
 def test_digit_clusters_says_when_a_cluster_does_not_stand_for_its_digit():
     low = verdicts.digit_clusters({3: (12, 0.27), 5: (4, 0.31)}, [0, 1])
-    assert "None of these 2 clusters" in low and "cluster 12 for 3 (27% of its test images)" in low
-    assert "no cluster is led by 0, 1" in low
+    assert "None of these 2 clusters holds its digit" in low and "cluster 12 for 3 (27% of its test images)" in low
+    assert "no cluster is led by 0 or 1." in low
+    assert "no cluster is led by 0, 1 or 7." in verdicts.digit_clusters({3: (12, 0.27)}, [0, 1, 7])
     mixed = verdicts.digit_clusters({3: (12, 0.27), 5: (4, 0.8)}, [])
-    assert "1 of these 2 clusters holds" in mixed and "only leads" in mixed
+    assert "1 of these 2 clusters holds its digit" in mixed and "only leads" in mixed
+    two = verdicts.digit_clusters({3: (12, 0.7), 5: (4, 0.8), 6: (1, 0.1)}, [])
+    assert "2 of these 3 clusters hold their digit in at least 50% of their test images" in two
     pure = verdicts.digit_clusters({3: (12, 0.9)}, [])
-    assert "1 of these 1 clusters holds" in pure and "show the digit's clusters" in pure
+    assert "This cluster holds its digit" in pure and "show the digit's clusters" in pure
+    assert "All 2 of these clusters hold their digit" in verdicts.digit_clusters({3: (12, 0.9), 5: (4, 0.8)}, [])
     assert verdicts.digit_clusters({}, [0]) == "No cluster is led by any digit."
 
 

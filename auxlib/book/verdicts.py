@@ -45,10 +45,10 @@ def gap_headline(gap: dict | None) -> str:
             + (f" At the end of the longer runs, {_lower_first(led_by(ends))}".rstrip() if led_by(ends) else ""))
 
 
-def _series(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``: a list as a sentence names it."""
+def _series(items: Sequence[str], conjunction: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (or ``a, b or c``): a list as a sentence names it."""
     items = list(items)
-    return "".join(items) if len(items) < 2 else ", ".join(items[:-1]) + " and " + items[-1]
+    return "".join(items) if len(items) < 2 else ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 def _lower_first(text: str) -> str:
@@ -354,11 +354,15 @@ def digit_clusters(purest: dict[int, tuple[int, float]], missing: Sequence[int])
         return "No cluster is led by any digit."
     listed = ", ".join(f"cluster {c} for {d} ({p:.0%} of its test images)" for d, (c, p) in purest.items())
     standing = sum(p >= claims.CLUSTER_STANDS_FOR for _, p in purest.values())
+    total = len(purest)
+    if standing == total:
+        counted = "This cluster holds" if total == 1 else f"All {total} of these clusters hold"
+    else:
+        counted = f"{standing or 'None'} of these {total} clusters {'hold' if standing > 1 else 'holds'}"
+    their = "their" if counted.endswith("hold") else "its"
     return (f"The purest cluster of each digit: {listed}"
-            + (f"; no cluster is led by {', '.join(map(str, missing))}" if missing else "") + ". "
-            + (f"{standing} of these {len(purest)} clusters" if standing else f"None of these {len(purest)} clusters")
-            + f" {'holds' if standing == 1 else 'hold'} its digit in at least "
-            f"{claims.CLUSTER_STANDS_FOR:.0%} of its test images: "
+            + (f"; no cluster is led by {_series([str(d) for d in missing], 'or')}" if missing else "") + ". "
+            + f"{counted} {their} digit in at least {claims.CLUSTER_STANDS_FOR:.0%} of {their} test images: "
             + ("the grids below show the digit's clusters." if standing == len(purest) else
                "the grids are titled by that share, and a grid whose share is low shows a cluster the digit only "
                "leads, not one that stands for it."))
