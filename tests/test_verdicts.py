@@ -250,9 +250,17 @@ def test_local_sweep_sentence_names_unmet_targets_lost_splits_and_both_choices()
     assert text.startswith("Of the 4 settings, none meets every target. No setting meets the target of polarity.")
     assert "luma, aligned ((ii) 63.0%, (iii) 10.0%) loses the split and is left out." in text
     assert "It chooses **FiLM decoder** among all settings, which misses polarity (9 of 10 targets)" in text
-    assert "**β_g = 4** within the paper's method, which misses polarity, Fig. 2 chroma (8 of 10" in text
+    assert "**β_g = 4** within the paper's method, which misses polarity and Fig. 2 chroma (8 of 10" in text
     assert "The standard setting: -0.20, 1.6 and 1.0 times, 90.0% / 88.0% / 10.0%." in text
     assert verdicts.local_sweep(met, table, None, None).endswith("No setting keeps the split: none is chosen.")
+    met[["fg_color", "Fig. 2 luma"]] = False
+    lost = {**{name: 0.5 for name in table.index}, "standard": 0.88}
+    text = verdicts.local_sweep(met, table.assign(**{"z_l resampled": lost}), "standard", None)
+    assert "No setting meets the targets of polarity, fg_color and Fig. 2 luma." in text
+    assert "3 settings lose the split and are left out: β_g = 4 ((ii) 50.0%, (iii) 9.0%); FiLM decoder" in text
+    met[:] = True
+    assert verdicts.local_sweep(met, table, "standard", None).startswith(
+        "Of the 4 settings, standard, β_g = 4, FiLM decoder and luma, aligned meet every target.")
 
 
 def test_local_seeds_sentence_gives_spreads_and_whether_the_seeds_settle_the_colour_gap():

@@ -699,8 +699,8 @@ def probe_vs_classifier(curve: pd.Series, decodes: dict[str, float], used: int) 
 
 def _targets(row: pd.Series) -> str:
     """Which targets one row of a met table meets, as "meets a, b (2 of 10 targets)"."""
-    listed = (f"meets {', '.join(row.index[row.values]) or 'none'}" if row.sum() <= len(row) / 2 else
-              f"misses {', '.join(row.index[~row.values])}")
+    listed = (f"meets {_series(row.index[row.values]) or 'none'}" if row.sum() <= len(row) / 2 else
+              f"misses {_series(row.index[~row.values])}")
     return f"{listed} ({int(row.sum())} of {len(row)} targets)"
 
 
@@ -715,11 +715,11 @@ def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str | None, pape
     all (``chosen``) and within the paper's method (``paper_pick``; None where no setting keeps the split), with
     their colour scores and Fig. 2 ratios beside the standard setting's."""
     full = [name for name, row in met.iterrows() if row.all()]
-    text = f"Of the {len(met)} settings, " + (f"{', '.join(full)} meet every target. " if full else
-                                              "none meets every target. ")
+    text = f"Of the {len(met)} settings, " + (f"{_series(full)} {'meets' if len(full) == 1 else 'meet'} every "
+                                              "target. " if full else "none meets every target. ")
     never = [t for t, c in met.sum(axis=0).items() if c == 0]
     if never:
-        text += f"No setting meets the target of {', '.join(never)}. "
+        text += f"No setting meets the target{'s' if len(never) > 1 else ''} of {_series(never)}. "
     lost = [f"{name} ((ii) {table.loc[name, DECODES[1]]:.1%}, (iii) {table.loc[name, DECODES[2]]:.1%})"
             for name in met.index if not keeps_split(table.loc[name])]
     text += ("The rule chooses the setting that meets the most targets among those that keep Experiment 1.2's "
@@ -727,8 +727,8 @@ def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str | None, pape
              f"and from decodes that keep only $z_l$, (iii), at {MAX_Z_G_RESAMPLED:.0%} or less), ties going to the "
              "higher colour score. ")
     if lost:
-        one = len(lost) == 1
-        text += f"{'; '.join(lost)} {'loses' if one else 'lose'} the split and {'is' if one else 'are'} left out. "
+        text += (f"{lost[0]} loses the split and is left out. " if len(lost) == 1 else
+                 f"{len(lost)} settings lose the split and are left out: {'; '.join(lost)}. ")
     if chosen is None:
         return text + "No setting keeps the split: none is chosen."
     picks = {chosen: "among all settings"}
