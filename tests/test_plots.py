@@ -124,6 +124,8 @@ def test_placement_heatmaps_one_panel_per_model_rows_grouped():
     assert [t.get_text() for t in first.get_yticklabels()] == ["digit (global)", "colour (local)"]
     assert first.collections[0].get_array().reshape(2, 2).tolist() == [[0.9, 0.1], [0.2, 0.8]]
     assert [ax.get_title() for ax in fig.axes[:2]] == ["A", "B"]
+    wrapped = plots.placement_heatmaps({"patch shuffle, n = 1": m}, {"global": ["digit"]}).axes[0].get_title()
+    assert wrapped.replace("\N{NO-BREAK SPACE}", " ").split("\n") == ["patch shuffle,", "n = 1"]
     plt.close("all")
 
 

@@ -305,14 +305,29 @@ def test_a_run_resumed_with_another_thread_count_warns_and_differs_only_by_round
         train.train(hurried, tiny_images, root=tmp_path / "stopped", progress=False)
     torch.set_num_threads(threads + 1)
     try:
-        with pytest.warns(UserWarning, match=f"was trained on cpu with {threads} torch threads? and is resumed on "
-                                             f"cpu with {threads + 1} torch threads: .* same to the bit"):
+        with pytest.warns(UserWarning, match=f"was trained on cpu with {threads} torch threads? in fp32 and is "
+                                             f"resumed on cpu with {threads + 1} torch threads in fp32: .* same to "
+                                             "the bit"):
             resumed = train.train(config, tiny_images, root=tmp_path / "stopped", progress=False)
     finally:
         torch.set_num_threads(threads)
     whole = train.train(config, tiny_images, root=tmp_path / "whole", progress=False)
     assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(resumed.model.state_dict().values(),
                                                               whole.model.state_dict().values()))
+
+
+def test_a_run_resumed_in_another_precision_warns(tiny_images, tmp_path):
+    # the key leaves the precision out (it changes a run by rounding only), so the same run can be asked for in both
+    config = small_config(steps=12, log_every=4, checkpoint_every=100, precision="fp32")
+    in_bf16 = dataclasses.replace(config, train=dataclasses.replace(config.train, precision="bf16"))
+    assert in_bf16.key() == config.key()
+    hurried = dataclasses.replace(config, train=dataclasses.replace(config.train, max_minutes=1e-9))
+    with pytest.raises(train.TimeLimitReached):
+        train.train(hurried, tiny_images, root=tmp_path, progress=False)
+    with pytest.warns(UserWarning, match=r"torch threads? in fp32 and is resumed on cpu with \d+ torch threads? in "
+                                         "bf16: .* same to the bit"):
+        resumed = train.train(in_bf16, tiny_images, root=tmp_path, progress=False)
+    assert store.read_record(resumed.path / store.RECORD).ran_on["bf16"] is True
 
 
 def test_the_command_line_reports_a_time_limit_and_continues_the_run(tmp_path, capsys, monkeypatch):
@@ -374,6 +389,8 @@ def test_a_run_records_its_cpu_time_and_the_runs_it_shared_the_machine_with(tiny
     assert 0 < run.cpu_seconds and run.shared_by == 1
     record = store.read_record(run.path / store.RECORD)
     assert (record.cpu_seconds, record.shared_by, record.seconds) == (run.cpu_seconds, 1, run.seconds)
+    bf16 = devices.uses_bf16(run.config.train.precision, torch.device("cpu"))
+    assert record.ran_on == {"device": "cpu", "threads": torch.get_num_threads(), "bf16": bf16}
     loaded = store.load_run(run.path)
     assert (loaded.cpu_seconds, loaded.shared_by) == (run.cpu_seconds, 1)
     with pytest.raises(ValueError, match="^shared_by must be a positive integer, got 0."):
@@ -383,10 +400,11 @@ def test_a_run_records_its_cpu_time_and_the_runs_it_shared_the_machine_with(tiny
 def test_a_record_without_cpu_time_still_loads(tiny_images, tmp_path):
     run = train.train(small_config(steps=4), tiny_images, root=tmp_path, progress=False)
     old = json.loads((run.path / store.RECORD).read_text())
-    del old["cpu_seconds"], old["shared_by"]
+    del old["cpu_seconds"], old["shared_by"], old["ran_on"]
     (run.path / store.RECORD).write_text(json.dumps(old))
     record = store.read_record(run.path / store.RECORD)
     assert record.cpu_seconds is None and record.shared_by is None and record.history == run.history
+    assert record.ran_on is None
     assert store.load_run(run.path).cpu_seconds is None
 
 

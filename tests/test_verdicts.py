@@ -250,9 +250,17 @@ def test_local_sweep_sentence_names_unmet_targets_lost_splits_and_both_choices()
     assert text.startswith("Of the 4 settings, none meets every target. No setting meets the target of polarity.")
     assert "luma, aligned ((ii) 63.0%, (iii) 10.0%) loses the split and is left out." in text
     assert "It chooses **FiLM decoder** among all settings, which misses polarity (9 of 10 targets)" in text
-    assert "**β_g = 4** within the paper's method, which misses polarity, Fig. 2 chroma (8 of 10" in text
+    assert "**β_g = 4** within the paper's method, which misses polarity and Fig. 2 chroma (8 of 10" in text
     assert "The standard setting: -0.20, 1.6 and 1.0 times, 90.0% / 88.0% / 10.0%." in text
     assert verdicts.local_sweep(met, table, None, None).endswith("No setting keeps the split: none is chosen.")
+    met[["fg_color", "Fig. 2 luma"]] = False
+    lost = {**{name: 0.5 for name in table.index}, "standard": 0.88}
+    text = verdicts.local_sweep(met, table.assign(**{"z_l resampled": lost}), "standard", None)
+    assert "No setting meets the targets of polarity, fg_color and Fig. 2 luma." in text
+    assert "3 settings lose the split and are left out: β_g = 4 ((ii) 50.0%, (iii) 9.0%); FiLM decoder" in text
+    met[:] = True
+    assert verdicts.local_sweep(met, table, "standard", None).startswith(
+        "Of the 4 settings, standard, β_g = 4, FiLM decoder and luma, aligned meet every target.")
 
 
 def test_local_seeds_sentence_gives_spreads_and_whether_the_seeds_settle_the_colour_gap():
@@ -372,16 +380,21 @@ def test_led_by_names_the_smaller_groups_and_calls_the_largest_the_others():
     assert verdicts.led_by({"a": flat, "b": flat}) == (
         "The clusters of **a** and **b** follow neither (NMI below 0.01 with both). ")
     assert verdicts._series(["a", "b", "c"]) == "a, b and c" and verdicts._series([]) == ""
+    assert verdicts._series(["a", "b"], "or") == "a or b"
 
 
 def test_digit_clusters_says_when_a_cluster_does_not_stand_for_its_digit():
     low = verdicts.digit_clusters({3: (12, 0.27), 5: (4, 0.31)}, [0, 1])
-    assert "None of these 2 clusters" in low and "cluster 12 for 3 (27% of its test images)" in low
-    assert "no cluster is led by 0, 1" in low
+    assert "None of these 2 clusters holds its digit" in low and "cluster 12 for 3 (27% of its test images)" in low
+    assert "no cluster is led by 0 or 1." in low
+    assert "no cluster is led by 0, 1 or 7." in verdicts.digit_clusters({3: (12, 0.27)}, [0, 1, 7])
     mixed = verdicts.digit_clusters({3: (12, 0.27), 5: (4, 0.8)}, [])
-    assert "1 of these 2 clusters holds" in mixed and "only leads" in mixed
+    assert "1 of these 2 clusters holds its digit" in mixed and "only leads" in mixed
+    two = verdicts.digit_clusters({3: (12, 0.7), 5: (4, 0.8), 6: (1, 0.1)}, [])
+    assert "2 of these 3 clusters hold their digit in at least 50% of their test images" in two
     pure = verdicts.digit_clusters({3: (12, 0.9)}, [])
-    assert "1 of these 1 clusters holds" in pure and "show the digit's clusters" in pure
+    assert "This cluster holds its digit" in pure and "show the digit's clusters" in pure
+    assert "All 2 of these clusters hold their digit" in verdicts.digit_clusters({3: (12, 0.9), 5: (4, 0.8)}, [])
     assert verdicts.digit_clusters({}, [0]) == "No cluster is led by any digit."
 
 

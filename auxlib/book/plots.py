@@ -327,7 +327,8 @@ def placement_heatmaps(matrices: dict[str, dict[str, dict[str, float]]], groups:
         sns.heatmap(table, ax=ax, vmin=-1, vmax=1, center=0, cmap="vlag_r", annot=True, fmt=".2f",
                     annot_kws={"size": 8}, xticklabels=parts, yticklabels=[f"{f} ({group})" for group, f in rows],
                     cbar=i == len(matrices) - 1, cbar_kws={"label": "held-out probe score"})
-        ax.set_title(textwrap.fill(title, 18))  # the panels are narrow: a long model name takes two lines
+        # the panels are narrow: a long model name takes two lines, never breaking a setting such as "n = 1"
+        ax.set_title(textwrap.fill(title.replace(" = ", "\N{NO-BREAK SPACE}=\N{NO-BREAK SPACE}"), 18))
         ax.tick_params(axis="y", rotation=0)
         for edge in np.cumsum([len(names) for names in groups.values()])[:-1]:
             ax.axhline(edge, color="white", lw=2)

@@ -160,12 +160,28 @@ def _purity(r: Results) -> float:
     return float(np.mean([c["purity"] for c in r["digit_clusters"].values()] + [0.0] * len(r["missing_digits"])))
 
 
+def _cluster_nmi(r: Results) -> tuple[dict[str, float], dict[str, str], int]:
+    """exp2_1's AuxGMVAE at the chapter's k, over its seeds: the mean NMI of the clusters with the digit ("nmi") and
+    with polarity ("nmi_polarity"), each also written as mean ± std, and the number of runs."""
+    runs = r["findings"]["auxgmvae"][str(r["config"]["model"]["k"])]  # JSON keys are strings
+    values = {m: [s[m] for s in runs] for m in ("nmi", "nmi_polarity")}
+    said = {m: f"{np.mean(v):.3f}" + (f" ± {np.std(v):.3f}" if len(v) > 1 else "") for m, v in values.items()}
+    return {m: float(np.mean(v)) for m, v in values.items()}, said, len(runs)
+
+
 def _fig4(r: Results) -> Measured:
-    """exp2_1's NMI of its Fig. 4 run's clusters with the digit against polarity (:func:`auxlib.ablation.follows`)."""
-    nmi = r["factor_nmi"]
-    followed = follows({"nmi": nmi["label"], "nmi_polarity": nmi["polarity"]})
-    return Measured(r["dataset"], 1, f"NMI with the digit {nmi['label']:.3f}, with polarity {nmi['polarity']:.3f}: "
+    """exp2_1's clusters, over its seeds: their mean NMI with the digit against polarity
+    (:func:`auxlib.ablation.follows`)."""
+    mean, said, runs = _cluster_nmi(r)
+    followed = follows(mean)
+    return Measured(r["dataset"], runs, f"NMI with the digit {said['nmi']}, with polarity {said['nmi_polarity']}: "
                     f"they follow {followed or 'neither'}", REPRODUCED if followed == "digit" else NOT_REPRODUCED)
+
+
+def _fig6_polarity(r: Results) -> Measured:
+    """exp2_1's clusters, over its seeds: their mean NMI with polarity held to :data:`auxlib.ablation.NMI_FLOOR`."""
+    mean, said, runs = _cluster_nmi(r)
+    return Measured(r["dataset"], runs, f"NMI {said['nmi_polarity']}", at_least(mean["nmi_polarity"], NMI_FLOOR))
 
 
 def _placed(factors: tuple[str, ...], part: str) -> Measure:
@@ -244,15 +260,15 @@ CLAIMS: tuple[Claim, ...] = (
     *(Claim(f"table1-k{row['k']}", f"Table 1: the AuxGMVAE's ACC at k = {row['k']}", "exp2_1", "many-to-one ACC, "
             "mean ± std over seeds", f"{row['acc'][0]:.1%} ± {row['acc'][1]:.1%}", _ABOVE,
             _against(_acc(row["k"]), row["acc"][0], paper_std=row["acc"][1])) for row in table1_claims().values()),
-    Claim("fig4", "Fig. 4: the clusters follow the digit", "exp2_1", "NMI of the clusters with the digit and polarity "
-          "(clusters per digit not recorded)", _FIGURE, f"digit NMI > polarity NMI, {_NMI}", _fig4),
+    Claim("fig4", "Fig. 4: the clusters follow the digit", "exp2_1", "NMI of the clusters with the digit and polarity, "
+          "mean over seeds (clusters per digit not recorded)", _FIGURE, f"digit NMI > polarity NMI, {_NMI}", _fig4),
     Claim("fig5", "Fig. 5: clusters form by the number of digits", "exp2_1", "NMI of the clusters with n_digits",
           _FIGURE, _NMI, _reaches(lambda r: r["factor_nmi"]["n_digits"], NMI_FLOOR, "NMI {:.3f}")),
     Claim("fig6-digit", "Fig. 6: each cluster mainly represents a digit", "exp2_2", "mean purity of each digit's "
           "purest cluster (0 for one leading none)", _FIGURE, f"≥ {bars.CLUSTER_STANDS_FOR:.0%}",
           _reaches(_purity, bars.CLUSTER_STANDS_FOR, "mean purity {:.0%}")),
     Claim("fig6-polarity", "Fig. 6: clusters split dark-on-light from light-on-dark", "exp2_1", "NMI of the clusters "
-          "with polarity", _FIGURE, _NMI, _reaches(lambda r: r["factor_nmi"]["polarity"], NMI_FLOOR, "NMI {:.3f}")),
+          "with polarity, mean over seeds", _FIGURE, _NMI, _fig6_polarity),
     Claim("fig6-colour", "Fig. 6: z_l holds the background colour, z_g the digit style", "exp2_2", "colour spread "
           "down a column (new z_l) over along a row (new z_g)", _FIGURE, f"≥ {FIG2_RATIO:g}×",
           _reaches(lambda r: r["colour_spread"]["new z_l"] / r["colour_spread"]["new z_g"], FIG2_RATIO, "{:.1f}×")),

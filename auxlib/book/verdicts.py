@@ -45,10 +45,10 @@ def gap_headline(gap: dict | None) -> str:
             + (f" At the end of the longer runs, {_lower_first(led_by(ends))}".rstrip() if led_by(ends) else ""))
 
 
-def _series(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``: a list as a sentence names it."""
+def _series(items: Sequence[str], conjunction: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (or ``a, b or c``): a list as a sentence names it."""
     items = list(items)
-    return "".join(items) if len(items) < 2 else ", ".join(items[:-1]) + " and " + items[-1]
+    return "".join(items) if len(items) < 2 else ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 def _lower_first(text: str) -> str:
@@ -354,11 +354,15 @@ def digit_clusters(purest: dict[int, tuple[int, float]], missing: Sequence[int])
         return "No cluster is led by any digit."
     listed = ", ".join(f"cluster {c} for {d} ({p:.0%} of its test images)" for d, (c, p) in purest.items())
     standing = sum(p >= claims.CLUSTER_STANDS_FOR for _, p in purest.values())
+    total = len(purest)
+    if standing == total:
+        counted = "This cluster holds" if total == 1 else f"All {total} of these clusters hold"
+    else:
+        counted = f"{standing or 'None'} of these {total} clusters {'hold' if standing > 1 else 'holds'}"
+    their = "their" if counted.endswith("hold") else "its"
     return (f"The purest cluster of each digit: {listed}"
-            + (f"; no cluster is led by {', '.join(map(str, missing))}" if missing else "") + ". "
-            + (f"{standing} of these {len(purest)} clusters" if standing else f"None of these {len(purest)} clusters")
-            + f" {'holds' if standing == 1 else 'hold'} its digit in at least "
-            f"{claims.CLUSTER_STANDS_FOR:.0%} of its test images: "
+            + (f"; no cluster is led by {_series([str(d) for d in missing], 'or')}" if missing else "") + ". "
+            + f"{counted} {their} digit in at least {claims.CLUSTER_STANDS_FOR:.0%} of {their} test images: "
             + ("the grids below show the digit's clusters." if standing == len(purest) else
                "the grids are titled by that share, and a grid whose share is low shows a cluster the digit only "
                "leads, not one that stands for it."))
@@ -695,8 +699,8 @@ def probe_vs_classifier(curve: pd.Series, decodes: dict[str, float], used: int) 
 
 def _targets(row: pd.Series) -> str:
     """Which targets one row of a met table meets, as "meets a, b (2 of 10 targets)"."""
-    listed = (f"meets {', '.join(row.index[row.values]) or 'none'}" if row.sum() <= len(row) / 2 else
-              f"misses {', '.join(row.index[~row.values])}")
+    listed = (f"meets {_series(row.index[row.values]) or 'none'}" if row.sum() <= len(row) / 2 else
+              f"misses {_series(row.index[~row.values])}")
     return f"{listed} ({int(row.sum())} of {len(row)} targets)"
 
 
@@ -711,11 +715,11 @@ def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str | None, pape
     all (``chosen``) and within the paper's method (``paper_pick``; None where no setting keeps the split), with
     their colour scores and Fig. 2 ratios beside the standard setting's."""
     full = [name for name, row in met.iterrows() if row.all()]
-    text = f"Of the {len(met)} settings, " + (f"{', '.join(full)} meet every target. " if full else
-                                              "none meets every target. ")
+    text = f"Of the {len(met)} settings, " + (f"{_series(full)} {'meets' if len(full) == 1 else 'meet'} every "
+                                              "target. " if full else "none meets every target. ")
     never = [t for t, c in met.sum(axis=0).items() if c == 0]
     if never:
-        text += f"No setting meets the target of {', '.join(never)}. "
+        text += f"No setting meets the target{'s' if len(never) > 1 else ''} of {_series(never)}. "
     lost = [f"{name} ((ii) {table.loc[name, DECODES[1]]:.1%}, (iii) {table.loc[name, DECODES[2]]:.1%})"
             for name in met.index if not keeps_split(table.loc[name])]
     text += ("The rule chooses the setting that meets the most targets among those that keep Experiment 1.2's "
@@ -723,8 +727,8 @@ def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str | None, pape
              f"and from decodes that keep only $z_l$, (iii), at {MAX_Z_G_RESAMPLED:.0%} or less), ties going to the "
              "higher colour score. ")
     if lost:
-        one = len(lost) == 1
-        text += f"{'; '.join(lost)} {'loses' if one else 'lose'} the split and {'is' if one else 'are'} left out. "
+        text += (f"{lost[0]} loses the split and is left out. " if len(lost) == 1 else
+                 f"{len(lost)} settings lose the split and are left out: {'; '.join(lost)}. ")
     if chosen is None:
         return text + "No setting keeps the split: none is chosen."
     picks = {chosen: "among all settings"}

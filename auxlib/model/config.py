@@ -400,7 +400,9 @@ class RunConfig:
         return out
 
     def key(self) -> str:
-        """Hash of everything that changes what is learned: the name of this run in the run cache."""
+        """Hash of everything that changes what is learned: the name of this run in the run cache. The device,
+        precision and thread count change it only by float rounding and are left out; a run's record keeps them
+        (:class:`auxlib.store.Record`'s ``ran_on``)."""
         described = self.to_dict()
         del described["judge"]
         described["train"] = {k: v for k, v in described["train"].items() if k not in _NOT_IN_KEY}

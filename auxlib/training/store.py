@@ -30,7 +30,7 @@ from torch import nn
 from ..io import CACHE, atomic_path, configured_folder
 from ..model.config import RunConfig
 from ..model.models import build
-from .devices import World, resolve_device
+from .devices import World, resolve_device, uses_bf16
 
 CHECKPOINT = "checkpoint.pt"
 WEIGHTS = "model.pt"
@@ -101,6 +101,11 @@ class Record:
     a machine share its wall clock, and each one's ``seconds`` counts the time of all of them, so that
     ``seconds / shared_by`` is closer to a run's own share. Both are None in records written before they were
     measured, or when part of the run was trained before.
+
+    ``ran_on`` is what decided the run's float rounding besides its key (device type, torch threads, and whether it
+    computed in bf16): a key names what is learned, and a run trained again under another ``ran_on`` learns it
+    again up to rounding, which over thousands of steps moves its scores about as much as another seed does.
+    None in records written before it was recorded.
     """
 
     config: RunConfig
@@ -111,14 +116,16 @@ class Record:
     diverged_at: int | None = None
     cpu_seconds: float | None = None
     shared_by: int | None = None
+    ran_on: dict[str, Any] | None = None
 
 
 def read_record(path: str | os.PathLike) -> Record:
     """The record of a run from its ``run.json`` or ``diverged.json`` (or a copy of either); fields that older
-    records lack (``scores``, ``cpu_seconds``, ``shared_by``) are empty or None."""
+    records lack (``scores``, ``cpu_seconds``, ``shared_by``, ``ran_on``) are empty or None."""
     data = json.loads(Path(path).read_text())
     return Record(RunConfig.from_dict(data["config"]), data["history"], data.get("scores", []), data["seconds"],
-                  data.get("hardware"), data.get("diverged_at"), data.get("cpu_seconds"), data.get("shared_by"))
+                  data.get("hardware"), data.get("diverged_at"), data.get("cpu_seconds"), data.get("shared_by"),
+                  data.get("ran_on"))
 
 
 def find_record(key: str, kept: Sequence[str | os.PathLike] = (), root: str | os.PathLike | None = None
@@ -219,20 +226,22 @@ def save_checkpoint(path: Path, model: nn.Module, optimiser: torch.optim.Optimiz
         # still resume this checkpoint (without them) instead of setting it aside
         clocks = {name: fields.pop(name) for name in _CLOCKS}
         payload = {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": rng, "state": fields,
-                   "clocks": clocks, "config": config.to_dict(), "ran_on": _ran_on(place)}
+                   "clocks": clocks, "config": config.to_dict(),
+                   "ran_on": _ran_on(place.device, config.train.precision)}
         with atomic_path(path) as tmp:
             torch.save(payload, tmp)
         _write_record(path.parent / PROGRESS, model, config, state)
 
 
 def resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuffle_rng: torch.Generator,
-           place: World) -> TrainState:
+           place: World, precision: str) -> TrainState:
     """Restore a checkpoint into the model and optimiser and return its training state; a fresh state (and a
     warning) if it cannot be read.
 
-    A run resumed on the device type and with the number of torch threads it was trained with ends bitwise
-    equal to an uninterrupted run; on other ones it differs by float rounding (about 1e-5 in a weight after tens
-    of steps, for another thread count), and a warning says so.
+    A run resumed on the device type, with the number of torch threads and in the precision (``precision``, the
+    run's setting; bf16 or fp32 as :func:`auxlib.devices.uses_bf16` resolves it here) it was trained with ends
+    bitwise equal to an uninterrupted run; on other ones it differs by float rounding (about 1e-5 in a weight
+    after tens of steps, for another thread count), and a warning says so.
 
     The random number states are restored when the checkpoint has one per rank of this launch; a run resumed on
     a different number of processes continues with fresh ones (and says so).
@@ -246,8 +255,9 @@ def resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuff
     except Exception as error:
         set_aside([path], error)
         return TrainState()
-    ran_on, here = payload.get("ran_on"), _ran_on(place)
-    if ran_on is not None and ran_on != here:
+    ran_on, here = payload.get("ran_on"), _ran_on(place.device, precision)
+    # checkpoints written before the precision was recorded compare on what they hold
+    if ran_on is not None and any(ran_on[k] != here[k] for k in ran_on.keys() & here.keys()):
         warnings.warn(f"{path} was trained on {_where(ran_on)} and is resumed on {_where(here)}: it trains on, but "
                       "its result will differ from an uninterrupted run's by float rounding (sums are added in "
                       "another order); resumed where it was trained, it is the same to the bit.", stacklevel=3)
@@ -264,13 +274,16 @@ def resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuff
     return state
 
 
-def _ran_on(place: World) -> dict[str, Any]:
-    """What decides a run's float rounding besides its config: the device type and the number of torch threads."""
-    return {"device": place.device.type, "threads": torch.get_num_threads()}
+def _ran_on(device: torch.device, precision: str) -> dict[str, Any]:
+    """What decides a run's float rounding besides its key: the device type, the number of torch threads and
+    whether it computes in bf16 (``precision="auto"`` resolves by machine, :func:`auxlib.devices.uses_bf16`)."""
+    return {"device": device.type, "threads": torch.get_num_threads(), "bf16": uses_bf16(precision, device)}
 
 
 def _where(ran_on: dict[str, Any]) -> str:
-    return f"{ran_on['device']} with {ran_on['threads']} torch thread{'s' if ran_on['threads'] != 1 else ''}"
+    threads = f"{ran_on['threads']} torch thread{'s' if ran_on['threads'] != 1 else ''}"
+    return f"{ran_on['device']} with {threads}" + ("" if "bf16" not in ran_on else
+                                                    " in bf16" if ran_on["bf16"] else " in fp32")
 
 
 def save_finished(folder: Path, model: nn.Module, config: RunConfig, state: TrainState) -> None:
@@ -306,14 +319,15 @@ def _rng_states(shuffle_rng: torch.Generator) -> dict[str, Any]:
 
 
 def _write_record(path: Path, model: nn.Module, config: RunConfig, state: TrainState, **extra: Any) -> None:
-    """The run's record (config, loss history, scores, seconds, CPU seconds, runs sharing the machine, hardware;
-    the step too, for a run in progress, and ``extra`` fields) as JSON, at ``path``."""
+    """The run's record (config, loss history, scores, seconds, CPU seconds, runs sharing the machine, hardware,
+    what decided its float rounding; the step too, for a run in progress, and ``extra`` fields) as JSON, at
+    ``path``."""
     device = next(model.parameters()).device
     hardware = (torch.cuda.get_device_name(device) if device.type == "cuda"
                 else f"{device.type}, {os.cpu_count()} cores")
     record = {"config": config.to_dict(), "history": state.history, "scores": state.scores,
               "seconds": state.seconds, "cpu_seconds": state.cpu_seconds, "shared_by": state.shared_by or None,
-              "hardware": hardware, "torch": torch.__version__}
+              "hardware": hardware, "ran_on": _ran_on(device, config.train.precision), "torch": torch.__version__}
     if path.name == PROGRESS:
         record["step"] = state.step
     record.update(extra)

@@ -178,7 +178,8 @@ def _train_locked(config: RunConfig, data: datasets.ImageSet | None, folder: Pat
         raise Diverged(f"run {folder} diverged at step {at:,} (its loss stopped being finite); "
                        f"delete {folder / DIVERGED} to train it again from its last checkpoint.", at)
     trainer = set_up(config, data, folder, place, root, progress)
-    state = resume(folder / CHECKPOINT, trainer.model, trainer.optimiser, trainer.shuffle_rng, place) \
+    state = resume(folder / CHECKPOINT, trainer.model, trainer.optimiser, trainer.shuffle_rng, place,
+                   config.train.precision) \
         if (folder / CHECKPOINT).exists() else TrainState()
     try:
         _loop(trainer, state, progress, shared_by)
