@@ -143,10 +143,12 @@ def test_overview_counts_the_verdicts_and_links_each_claim_to_its_chapter():
              dataset="synth-svhn", budget="3,500 steps"),
         dict(claim="Fig. 4", chapter="exp2_1", verdict="not reproduced", ours="NMI 0.01", paper="figure",
              dataset="synth-svhn", budget="5,000 steps"),
+        dict(claim="Fig. 2a", chapter="exp1_1", verdict="not reproduced", ours="2.3×", paper="figure",
+             dataset="synth-svhn", budget="3,500 steps"),
         dict(claim="Fig. 5", chapter="exp2_2", verdict="not testable here", ours="chapter not executed",
              paper="figure", dataset="", budget="")])
     text = rep.overview(table)
-    assert text.startswith("Of the paper's 3 claims, 1 exceeded, 1 not reproduced, 1 not testable here. "
-                           "Budgets: 3,500 steps in exp1_2; 5,000 steps in exp2_1.")
+    assert text.startswith("Of the paper's 4 claims, 1 exceeded, 2 not reproduced and 1 not testable here. "
+                           "Budgets: 3,500 steps in exp1_1 and exp1_2; 5,000 steps in exp2_1.")
     assert "| [Fig. 3 (i)](exp1_2) | **exceeded** | 90% \\| 1 seed | 86% | synth-svhn |" in text
     assert text.endswith("| [Fig. 5](exp2_2) | **not testable here** | chapter not executed | figure | – |")

@@ -379,8 +379,8 @@ def test_led_by_names_the_smaller_groups_and_calls_the_largest_the_others():
     flat = {"nmi": 0.0, "nmi_polarity": 0.0}
     assert verdicts.led_by({"a": flat, "b": flat}) == (
         "The clusters of **a** and **b** follow neither (NMI below 0.01 with both). ")
-    assert verdicts._series(["a", "b", "c"]) == "a, b and c" and verdicts._series([]) == ""
-    assert verdicts._series(["a", "b"], "or") == "a or b"
+    assert verdicts.series(["a", "b", "c"]) == "a, b and c" and verdicts.series([]) == ""
+    assert verdicts.series(["a", "b"], "or") == "a or b"
 
 
 def test_digit_clusters_says_when_a_cluster_does_not_stand_for_its_digit():

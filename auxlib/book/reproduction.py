@@ -22,6 +22,7 @@ from .local_sweep import FIG2_RATIO
 from .paper import PAPER, TOLERANCE, agrees
 from .profiles import PROFILES, auxgmvae, auxvae, classifier
 from .results import load_if_present
+from .verdicts import series
 
 VERDICTS = ("reproduced", "exceeded", "partly", "not reproduced", "not testable here")
 REPRODUCED, EXCEEDED, PARTLY, NOT_REPRODUCED, NOT_TESTABLE = VERDICTS
@@ -359,8 +360,8 @@ def tally(table: pd.DataFrame) -> str:
     budgets they were measured at."""
     counts = table["verdict"].value_counts()
     budgets = {b: sorted(set(rows["chapter"])) for b, rows in table[table["budget"] != ""].groupby("budget")}
-    return (f"Of the paper's {len(table)} claims, " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS if v in counts)
-            + ". Budgets: " + "; ".join(f"{b} in {', '.join(chapters)}" for b, chapters in budgets.items()) + ".")
+    return (f"Of the paper's {len(table)} claims, " + series([f"{counts[v]} {v}" for v in VERDICTS if v in counts])
+            + ". Budgets: " + "; ".join(f"{b} in {series(chapters)}" for b, chapters in budgets.items()) + ".")
 
 
 def overview(table: pd.DataFrame) -> str:

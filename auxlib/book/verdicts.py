@@ -45,7 +45,7 @@ def gap_headline(gap: dict | None) -> str:
             + (f" At the end of the longer runs, {_lower_first(led_by(ends))}".rstrip() if led_by(ends) else ""))
 
 
-def _series(items: Sequence[str], conjunction: str = "and") -> str:
+def series(items: Sequence[str], conjunction: str = "and") -> str:
     """``a``, ``a and b``, ``a, b and c`` (or ``a, b or c``): a list as a sentence names it."""
     items = list(items)
     return "".join(items) if len(items) < 2 else ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
@@ -97,8 +97,8 @@ def _met_by(target: str, met: pd.Series) -> str:
     none meets it)."""
     if not met.any():
         return f"{target}, is met by none."
-    return (f"{target}, is met by {_series(met.index[met.values])} and missed by "
-            f"{_series(met.index[~met.values]) or 'none'}.")
+    return (f"{target}, is met by {series(met.index[met.values])} and missed by "
+            f"{series(met.index[~met.values]) or 'none'}.")
 
 
 def fig2_ratios(ratios: pd.DataFrame) -> str:
@@ -216,11 +216,11 @@ def baseline_gaps(gaps: dict[str, float], aux: str = "AuxVAE", per_seed: dict[st
     where = {name: claims.digit_half(gap) for name, gap in gaps.items()}
     said = {"z_g": "in $z_g$", "z_l": "in $z_l$", None: "in neither half alone (drawing either again loses it)"}
     text = ("The gap between keeping $z_g$ and keeping $z_l$ is "
-            + _series([f"{100 * gap:+.1f} points for the {name}" for name, gap in gaps.items()])
+            + series([f"{100 * gap:+.1f} points for the {name}" for name, gap in gaps.items()])
             + f". Taking a half to hold the digit alone when keeping it is read at least "
             f"{100 * claims.DIGIT_HALF_GAP:.0f} points better than keeping the other, "
             + ("by the mean over seeds " if per_seed else "")
-            + _series([f"the {name} holds it {said[w]}" for name, w in where.items()]) + ".")
+            + series([f"the {name} holds it {said[w]}" for name, w in where.items()]) + ".")
     if per_seed:
         halves = {name: [claims.digit_half(g) for g in values] for name, values in per_seed.items()}
         short = {"z_g": "in $z_g$", "z_l": "in $z_l$", None: "in neither half alone"}
@@ -249,7 +249,7 @@ def settings_fig3(scores: dict[str, dict[str, Sequence[float]]]) -> str:
         missed = [bar for bar, ok in claims.fig3_bars(mean).items() if not ok]
         parts.append(f"{name}: (i) {mean['reconstruction']:.1%}, (ii) {mean['z_l resampled']:.1%}, "
                      f"(iii) {mean['z_g resampled']:.1%}, "
-                     + ("meeting the paper's four bars" if not missed else "missing " + _series(missed)))
+                     + ("meeting the paper's four bars" if not missed else "missing " + series(missed)))
     seeds = {len(v["reconstruction"]) for v in scores.values()}
     return f"Mean over {', '.join(map(str, sorted(seeds)))} seeds: " + "; ".join(parts) + "."
 
@@ -361,7 +361,7 @@ def digit_clusters(purest: dict[int, tuple[int, float]], missing: Sequence[int])
         counted = f"{standing or 'None'} of these {total} clusters {'hold' if standing > 1 else 'holds'}"
     their = "their" if counted.endswith("hold") else "its"
     return (f"The purest cluster of each digit: {listed}"
-            + (f"; no cluster is led by {_series([str(d) for d in missing], 'or')}" if missing else "") + ". "
+            + (f"; no cluster is led by {series([str(d) for d in missing], 'or')}" if missing else "") + ". "
             + f"{counted} {their} digit in at least {claims.CLUSTER_STANDS_FOR:.0%} of {their} test images: "
             + ("the grids below show the digit's clusters." if standing == len(purest) else
                "the grids are titled by that share, and a grid whose share is low shows a cluster the digit only "
@@ -445,7 +445,7 @@ def led_by(ends: dict[str, dict[str, float]], what: str = "run") -> str:
             "polarity": "follow polarity", None: f"follow neither (NMI below {ablation.NMI_FLOOR:g} with both)"}
     # the largest group last, as "the others" where naming it would repeat most of the table
     said_last = sorted((key for key in groups if groups[key]), key=lambda key: len(groups[key]))
-    parts = [f"{'the clusters' if not i else 'those'} of {_series([f'**{n}**' for n in groups[key]])} {said[key]}"
+    parts = [f"{'the clusters' if not i else 'those'} of {series([f'**{n}**' for n in groups[key]])} {said[key]}"
              for i, key in enumerate(said_last)]
     if len(said_last) > 1 and (len(groups[said_last[-1]]) > 1 or not groups[None]):
         parts[-1] = f"those of the others {said[said_last[-1]]}"
@@ -536,7 +536,7 @@ def placement_main(matrices: dict[str, dict[str, dict[str, float]]], mean: pd.Da
             f"{_counts(where, groups['global'])}; of the {len(groups['local'])} local ones, "
             f"{_counts(where, groups['local'], {'z_g': local_in_g})}. ")
     if colour_in_g:
-        text += (f"Of these, {_series(colour_in_g)} {'says' if len(colour_in_g) == 1 else 'say'} which of the "
+        text += (f"Of these, {series(colour_in_g)} {'says' if len(colour_in_g) == 1 else 'say'} which of the "
                  "image's colours draws the digit: the shuffled image keeps both colours but not where they are, so "
                  "the auxiliary decoder cannot tell digit from ground, and that part of the colour information stays "
                  "with the shape. ")
@@ -669,7 +669,7 @@ def probe_known_answers(table: pd.DataFrame) -> str:
             + ", ".join(f"the {p} probe reads {table.loc['nonlinearly', p]:.2f}" for p in table.columns) + ". ")
     if not passed:
         return text + "No probe passes all three: the probe scores below cannot carry a conclusion."
-    return text + (f"Only the {_series(passed)} {'probe finds' if len(passed) == 1 else 'probes find'} a factor "
+    return text + (f"Only the {series(passed)} {'probe finds' if len(passed) == 1 else 'probes find'} a factor "
                    "in whatever shape a code holds it, beside inactive units; the readings below use the MLP probe."
                    if "mlp" in passed else "The MLP probe, which the readings below use, fails one of them: "
                    "they understate or overstate what the codes hold.")
@@ -699,8 +699,8 @@ def probe_vs_classifier(curve: pd.Series, decodes: dict[str, float], used: int) 
 
 def _targets(row: pd.Series) -> str:
     """Which targets one row of a met table meets, as "meets a, b (2 of 10 targets)"."""
-    listed = (f"meets {_series(row.index[row.values]) or 'none'}" if row.sum() <= len(row) / 2 else
-              f"misses {_series(row.index[~row.values])}")
+    listed = (f"meets {series(row.index[row.values]) or 'none'}" if row.sum() <= len(row) / 2 else
+              f"misses {series(row.index[~row.values])}")
     return f"{listed} ({int(row.sum())} of {len(row)} targets)"
 
 
@@ -715,11 +715,11 @@ def local_sweep(met: pd.DataFrame, table: pd.DataFrame, chosen: str | None, pape
     all (``chosen``) and within the paper's method (``paper_pick``; None where no setting keeps the split), with
     their colour scores and Fig. 2 ratios beside the standard setting's."""
     full = [name for name, row in met.iterrows() if row.all()]
-    text = f"Of the {len(met)} settings, " + (f"{_series(full)} {'meets' if len(full) == 1 else 'meet'} every "
+    text = f"Of the {len(met)} settings, " + (f"{series(full)} {'meets' if len(full) == 1 else 'meet'} every "
                                               "target. " if full else "none meets every target. ")
     never = [t for t, c in met.sum(axis=0).items() if c == 0]
     if never:
-        text += f"No setting meets the target{'s' if len(never) > 1 else ''} of {_series(never)}. "
+        text += f"No setting meets the target{'s' if len(never) > 1 else ''} of {series(never)}. "
     lost = [f"{name} ((ii) {table.loc[name, DECODES[1]]:.1%}, (iii) {table.loc[name, DECODES[2]]:.1%})"
             for name in met.index if not keeps_split(table.loc[name])]
     text += ("The rule chooses the setting that meets the most targets among those that keep Experiment 1.2's "
@@ -778,7 +778,7 @@ def local_shown(chosen: dict[str, str | None], shown: dict[str, str], seeds: int
     if all(chosen[k] == shown[k] for k in where):
         return text + "These are the settings [Experiment 1.1](exp1_1) shows beside the standard one."
     differ = [f"{shown[k]} {where[k]}" for k in where if chosen[k] != shown[k]]
-    return text + (f"[Experiment 1.1](exp1_1) shows {_series(differ)} (`auxlib.local_sweep.SHOWN`), which "
+    return text + (f"[Experiment 1.1](exp1_1) shows {series(differ)} (`auxlib.local_sweep.SHOWN`), which "
                    "these readings do not choose.")
 
 
