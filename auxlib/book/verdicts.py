@@ -359,11 +359,11 @@ def digit_clusters(purest: dict[int, tuple[int, float]], missing: Sequence[int])
         counted = "This cluster holds" if total == 1 else f"All {total} of these clusters hold"
     else:
         counted = f"{standing or 'None'} of these {total} clusters {'hold' if standing > 1 else 'holds'}"
-    their = "their" if counted.endswith("hold") else "its"
+    their = "their" if standing > 1 else "its"
     return (f"The purest cluster of each digit: {listed}"
             + (f"; no cluster is led by {series([str(d) for d in missing], 'or')}" if missing else "") + ". "
             + f"{counted} {their} digit in at least {claims.CLUSTER_STANDS_FOR:.0%} of {their} test images: "
-            + ("the grids below show the digit's clusters." if standing == len(purest) else
+            + ("the grids below show the digit's clusters." if standing == total else
                "the grids are titled by that share, and a grid whose share is low shows a cluster the digit only "
                "leads, not one that stands for it."))
 

@@ -281,9 +281,8 @@ def _ran_on(device: torch.device, precision: str) -> dict[str, Any]:
 
 
 def _where(ran_on: dict[str, Any]) -> str:
-    threads = f"{ran_on['threads']} torch thread{'s' if ran_on['threads'] != 1 else ''}"
-    return f"{ran_on['device']} with {threads}" + ("" if "bf16" not in ran_on else
-                                                    " in bf16" if ran_on["bf16"] else " in fp32")
+    precision = {True: " in bf16", False: " in fp32", None: ""}[ran_on.get("bf16")]  # absent in older checkpoints
+    return f"{ran_on['device']} with {ran_on['threads']} torch thread{'s' if ran_on['threads'] != 1 else ''}{precision}"
 
 
 def save_finished(folder: Path, model: nn.Module, config: RunConfig, state: TrainState) -> None:
