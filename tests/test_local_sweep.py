@@ -92,3 +92,84 @@ def test_probe_curve_reads_one_factor_by_the_number_of_fitting_images():
     assert list(curve.index) == [60, 120] and curve.between(0, 1).all() and curve.name == "polarity from z_l"
     with pytest.raises(ValueError, match="sizes must be positive integers up to 120"):
         local_sweep.probe_curve(model, fit, held, [500])
+
+
+def test_probes_checked_names_the_probes_that_find_every_answer():
+    table = pd.DataFrame({"linear": [1.0, 0.0, 0.01], "knn": [1.0, 0.95, 0.0], "mlp": [0.99, 0.98, -0.02]},
+                         index=["linearly", "nonlinearly", "not at all"])
+    text = local_sweep.probes_checked(table)
+    assert "Only the knn and mlp probes find" in text and "the linear probe reads 0.00" in text
+    table.loc["not at all", "mlp"] = 0.3
+    assert "The MLP probe, which the readings below use, fails" in local_sweep.probes_checked(table)
+    table.loc["nonlinearly", "knn"] = 0.2
+    assert "cannot carry a conclusion" in local_sweep.probes_checked(table)
+
+
+def test_probe_against_classifier_says_agree_only_within_the_tolerance_and_names_understated_readings():
+    decodes = {"reconstruction": 0.90, "z_l resampled": 0.88, "z_g resampled": 0.10}
+    curve = pd.Series({5000: 0.78, 20000: 0.87})
+    text = local_sweep.probe_against_classifier(curve, decodes, 5000)
+    assert "train images at 78.0% when fitted on 5,000 images, 87.0% when fitted on 20,000" in text
+    assert "Fitted on 20,000 images the probe finds what the decodes show" in text
+    assert "understates the digit by 10.0 points: they are lower bounds" in text
+    assert "lower bounds" not in local_sweep.probe_against_classifier(curve, decodes, 20000)
+    assert "Even fitted on 20,000 images the probe misses 28.0 points" in local_sweep.probe_against_classifier(
+        pd.Series({20000: 0.60}), decodes, 20000)
+
+
+def study_table(rows: dict[str, tuple[float, float, float, float, float]]):
+    """A local-study table: per setting (colour score, luma ratio, chroma ratio, (ii), (iii)), every target
+    factor read 0.1 from z_g and 0.9 from z_l, the digit 0.9 from z_g."""
+
+    table = {}
+    for name, (colour, luma, chroma, ii, iii) in rows.items():
+        row = {f"{f} from {p}": 0.1 if p == "z_g" else 0.9 for f in local_sweep.TARGETS for p in ("z_g", "z_l")}
+        row.update({"label from z_g": 0.9, "label from z_l": 0.0, "S colour": colour, "z_l/z_g luma": luma,
+                    "z_l/z_g chroma": chroma, "reconstruction": 0.9, "z_l resampled": ii, "z_g resampled": iii})
+        table[name] = row
+    return pd.DataFrame(table).T
+
+
+def test_screen_verdict_names_unmet_targets_lost_splits_and_both_choices():
+    table = study_table({"standard": (-0.2, 1.6, 1.0, 0.88, 0.10), "β_g = 4": (0.1, 4.0, 2.5, 0.82, 0.09),
+                         "FiLM decoder": (0.4, 4.0, 3.5, 0.87, 0.09), "luma, aligned": (0.7, 9.0, 9.0, 0.63, 0.1)})
+    met = local_sweep.met_table(table)
+    met["polarity"] = False
+    text = local_sweep.screen_verdict(met, table, "FiLM decoder", "β_g = 4")
+    assert text.startswith("Of the 4 settings, none meets every target. No setting meets the target of polarity.")
+    assert "luma, aligned ((ii) 63.0%, (iii) 10.0%) loses the split and is left out." in text
+    assert "It chooses **FiLM decoder** among all settings, which misses polarity (9 of 10 targets)" in text
+    assert "**β_g = 4** within the paper's method, which misses polarity and Fig. 2 chroma (8 of 10" in text
+    assert "The standard setting: -0.20, 1.6 and 1.0 times, 90.0% / 88.0% / 10.0%." in text
+    assert local_sweep.screen_verdict(met, table, None, None).endswith("No setting keeps the split: none is chosen.")
+    met[["fg_color", "Fig. 2 luma"]] = False
+    lost = {**{name: 0.5 for name in table.index}, "standard": 0.88}
+    text = local_sweep.screen_verdict(met, table.assign(**{"z_l resampled": lost}), "standard", None)
+    assert "No setting meets the targets of polarity, fg_color and Fig. 2 luma." in text
+    assert "3 settings lose the split and are left out: β_g = 4 ((ii) 50.0%, (iii) 9.0%); FiLM decoder" in text
+    met[:] = True
+    assert local_sweep.screen_verdict(met, table, "standard", None).startswith(
+        "Of the 4 settings, standard, β_g = 4, FiLM decoder and luma, aligned meet every target.")
+
+
+def test_seeds_verdict_gives_spreads_and_whether_the_seeds_settle_the_colour_gap():
+    mean = study_table({"standard": (-0.2, 1.6, 1.0, 0.88, 0.10), "β_g = 4": (0.1, 4.0, 3.5, 0.82, 0.09),
+                        "FiLM decoder": (-0.1, 2.0, 1.0, 0.88, 0.1)})
+    sd = mean * 0 + 0.06
+    text = local_sweep.seeds_verdict(mean, sd, [0, 1, 2])
+    assert text.startswith("Over 3 seeds (0, 1, 2), as mean ± standard deviation: **standard** has a colour group "
+                           "score of -0.20 ± 0.06, Fig. 2 ratios of 1.6 ± 0.1 (luma)")
+    assert "its colour score is 0.30 above the standard's, more than 2 times the larger" in text
+    assert "its colour score is 0.10 above the standard's, not more than 2 times" in text
+
+
+def test_shown_verdict_says_whether_the_rule_still_chooses_what_experiment_1_1_shows():
+    shown = {"paper's method": "β_g = 4", "all": "z_g sees luma"}
+    text = local_sweep.shown_verdict(dict(shown), shown, 3)
+    assert text.startswith("On the means over 3 seeds the rule chooses **β_g = 4** within the paper's method and "
+                           "**z_g sees luma** among all settings. These are the settings "
+                           "[Experiment 1.1](exp1_1) shows beside the standard one.")
+    text = local_sweep.shown_verdict({"paper's method": None, "all": "z_g sees luma"}, shown, 1)
+    assert "chooses no setting within the paper's method" in text
+    assert text.endswith("[Experiment 1.1](exp1_1) shows β_g = 4 within the paper's method "
+                         "(`auxlib.local_sweep.SHOWN`), which these readings do not choose.")

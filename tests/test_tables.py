@@ -146,3 +146,8 @@ def test_compute_table_adds_the_cpu_time_and_a_book_row_that_counts_shared_runs_
     old = tables.compute_table(tmp_path / "old", root=tmp_path / "none")
     assert old.columns.tolist() == ["profile", "execution", "training of its runs (wall clock, shared)"]
     assert old.index.tolist() == ["d"]
+
+
+def test_series_names_a_list_as_a_sentence_does():
+    assert tables.series(["a", "b", "c"]) == "a, b and c" and tables.series(["a"]) == "a"
+    assert tables.series([]) == "" and tables.series(["a", "b"], "or") == "a or b"

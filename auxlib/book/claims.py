@@ -146,12 +146,3 @@ def table1_checks(acc: Sequence[float], paper: tuple[float, float] = TABLE1_PAPE
             f"std < {paper[1]:.1%} (the paper's) at that ACC": std < paper[1] and mean >= paper[0],
             f"aim: many-to-one ACC >= {best_k10:.1%} (ACOL + GAR)": mean >= best_k10,
             f"aim: std < {CLUSTER_STD_AIM:.1%} at that ACC": std < CLUSTER_STD_AIM and mean >= best_k10}
-
-
-#: A probe finds a factor a code holds when it scores at least this on it (:func:`auxlib.probes.known_answers`).
-PROBE_FINDS = 0.9
-#: ...and finds nothing where the code holds nothing when its score is at most this in size.
-PROBE_NOISE = 0.1
-#: The MLP probe agrees with the decode classifier when its raw digit accuracy from z_g is no more than this many
-#: points below the classifier's (ii).
-PROBE_CLASSIFIER_POINTS = 5.0

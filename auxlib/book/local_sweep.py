@@ -10,6 +10,8 @@ beyond the paper change the model itself. Every reading is taken on train images
 - the Fig. 2 grids: how many times as much drawing z_l again moves each image's mean luma and chroma as drawing
   z_g again (:func:`fig2_ratios`);
 - Experiment 1.2's decodes (i)-(iii), scored during training by the data chapter's classifier.
+
+The module also holds the chapter's bars for its instruments and the sentences it prints (the last section).
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from ..data import ImageSet, to_tensor
 from ..model.config import RunConfig
 from ..model.models import AuxVAE
 from ..training.store import Record, Run
-from . import placement
+from . import claims, placement
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
 from .profiles import experiment
+from .tables import series
 
 #: Settings of the paper's method, one change at a time from the standard profile's AuxVAE.
 PAPER_METHOD: dict[str, dict[str, Any]] = {
@@ -61,6 +64,13 @@ TARGETS: dict[str, dict[str, Any]] = {
 }
 #: Drawing z_l again must move luma and chroma each at least this many times as much as drawing z_g again.
 FIG2_RATIO = 3.0
+#: A probe finds a factor a code holds when it scores at least this on it (:func:`auxlib.probes.known_answers`).
+PROBE_FINDS = 0.9
+#: ...and finds nothing where the code holds nothing when its score is at most this in size.
+PROBE_NOISE = 0.1
+#: The MLP probe agrees with the decode classifier when its raw digit accuracy from z_g is no more than this many
+#: points below the classifier's (ii).
+PROBE_CLASSIFIER_POINTS = 5.0
 #: The settings Experiment 1.1 shows beside the standard one: what :func:`picks` chooses on train images over
 #: three seeds in the local chapter, which checks that it still does.
 SHOWN: dict[str, str] = {"paper's method": "β_g = 4", "all": "z_g sees luma"}
@@ -206,3 +216,126 @@ def target_table(table_: pd.DataFrame, met: pd.DataFrame) -> pd.DataFrame:
                  + (" ✓" if met.loc[n, f] else "") for n in met.index] for f in TARGETS}
     cells.update({c: ["✓" if met.loc[n, c] else "" for n in met.index] for c in met.columns if c not in TARGETS})
     return pd.DataFrame(cells, index=met.index)
+
+
+# The chapter's sentences.
+def probes_checked(table: pd.DataFrame) -> str:
+    """The probes' check: what each probe reads from codes that hold a factor linearly,
+    nonlinearly and not at all (:func:`auxlib.probes.known_answers`), and which probes pass all three."""
+    right = {p: table.loc["linearly", p] >= PROBE_FINDS and abs(table.loc["not at all", p]) <= PROBE_NOISE
+             and table.loc["nonlinearly", p] >= PROBE_FINDS for p in table.columns}
+    passed = [p for p, ok in right.items() if ok]
+    text = (f"Every probe reads the factor held linearly at {table.loc['linearly'].min():.2f} or more, and the one "
+            f"not held at all at {table.loc['not at all'].abs().max():.2f} or less in size. Of the rings, "
+            + ", ".join(f"the {p} probe reads {table.loc['nonlinearly', p]:.2f}" for p in table.columns) + ". ")
+    if not passed:
+        return text + "No probe passes all three: the probe scores below cannot carry a conclusion."
+    return text + (f"Only the {series(passed)} {'probe finds' if len(passed) == 1 else 'probes find'} a factor "
+                   "in whatever shape a code holds it, beside inactive units; the readings below use the MLP probe."
+                   if "mlp" in passed else "The MLP probe, which the readings below use, fails one of them: "
+                   "they understate or overstate what the codes hold.")
+
+
+def probe_against_classifier(curve: pd.Series, decodes: dict[str, float], used: int) -> str:
+    """The probes against the decode classifier on the standard AuxVAE: the MLP probe's raw accuracy for the
+    digit from z_g by the number of images it is fitted on (``curve``, from :func:`probe_curve`), against the
+    classifier's reading of decodes that keep only z_g ((ii)); ``used`` is the number the chapter's readings fit
+    the probes on."""
+    kept = decodes[DECODES[1]]
+    text = ("From $z_g$ alone the MLP probe names the digit of held-out train images at "
+            + ", ".join(f"{v:.1%} when fitted on {n:,} images" for n, v in curve.items())
+            + f"; the classifier names it in {kept:.1%} of the decodes that keep only $z_g$ (Experiment 1.2's (ii), "
+            f"train images) and {decodes[DECODES[0]]:.1%} of the reconstructions. ")
+    most = curve.index.max()
+    agree = 100 * (curve[most] - kept) >= -PROBE_CLASSIFIER_POINTS
+    text += (f"Fitted on {most:,} images the probe finds what the decodes show, within "
+             f"{PROBE_CLASSIFIER_POINTS:g} points. " if agree else
+             f"Even fitted on {most:,} images the probe misses {100 * (kept - curve[most]):.1f} points of what the "
+             "classifier reads. ")
+    if used in curve.index and 100 * (kept - curve[used]) > PROBE_CLASSIFIER_POINTS:
+        text += (f"The readings below fit the probes on {used:,} images, where the probe understates the digit by "
+                 f"{100 * (kept - curve[used]):.1f} points: they are lower bounds of what each part holds.")
+    return text
+
+
+def _targets(row: pd.Series) -> str:
+    """Which targets one row of a met table meets, as "meets a, b (2 of 10 targets)"."""
+    listed = (f"meets {series(row.index[row.values]) or 'none'}" if row.sum() <= len(row) / 2 else
+              f"misses {series(row.index[~row.values])}")
+    return f"{listed} ({int(row.sum())} of {len(row)} targets)"
+
+
+def _decodes(table: pd.DataFrame, name: str) -> str:
+    return " / ".join(f"{table.loc[name, d]:.1%}" for d in DECODES)
+
+
+def screen_verdict(met: pd.DataFrame, table: pd.DataFrame, chosen: str | None, paper_pick: str | None) -> str:
+    """The screen: which settings meet every target (:func:`met_table`), the targets no setting meets, the
+    settings that lose Experiment 1.2's split (:func:`keeps_split`), and the settings :func:`best` chooses among
+    all (``chosen``) and within the paper's method (``paper_pick``; None where no setting keeps the split), with
+    their colour scores and Fig. 2 ratios beside the standard setting's."""
+    full = [name for name, row in met.iterrows() if row.all()]
+    text = f"Of the {len(met)} settings, " + (f"{series(full)} {'meets' if len(full) == 1 else 'meet'} every "
+                                              "target. " if full else "none meets every target. ")
+    never = [t for t, c in met.sum(axis=0).items() if c == 0]
+    if never:
+        text += f"No setting meets the target{'s' if len(never) > 1 else ''} of {series(never)}. "
+    lost = [f"{name} ((ii) {table.loc[name, DECODES[1]]:.1%}, (iii) {table.loc[name, DECODES[2]]:.1%})"
+            for name in met.index if not keeps_split(table.loc[name])]
+    text += ("The rule chooses the setting that meets the most targets among those that keep Experiment 1.2's "
+             f"split (the digit read from decodes that keep $z_g$, (ii), at {TARGETS['label']['own']:.0%} or more, "
+             f"and from decodes that keep only $z_l$, (iii), at {MAX_Z_G_RESAMPLED:.0%} or less), ties going to the "
+             "higher colour score. ")
+    if lost:
+        text += (f"{lost[0]} loses the split and is left out. " if len(lost) == 1 else
+                 f"{len(lost)} settings lose the split and are left out: {'; '.join(lost)}. ")
+    if chosen is None:
+        return text + "No setting keeps the split: none is chosen."
+    said = {chosen: "among all settings"}
+    if paper_pick is not None and paper_pick != chosen:
+        said[paper_pick] = "within the paper's method"
+    for name, where in said.items():
+        text += (f"It chooses **{name}** {where}, which {_targets(met.loc[name])}: colour group score "
+                 f"{table.loc[name, 'S colour']:.2f}, drawing $z_l$ again moves luma "
+                 f"{table.loc[name, 'z_l/z_g luma']:.1f} and chroma {table.loc[name, 'z_l/z_g chroma']:.1f} times as "
+                 f"much as drawing $z_g$ again, (i)-(iii) {_decodes(table, name)}. ")
+    return text + (f"The standard setting: {table.loc['standard', 'S colour']:.2f}, "
+                   f"{table.loc['standard', 'z_l/z_g luma']:.1f} and {table.loc['standard', 'z_l/z_g chroma']:.1f} "
+                   f"times, {_decodes(table, 'standard')}.")
+
+
+def seeds_verdict(mean: pd.DataFrame, sd: pd.DataFrame, seeds: Sequence[int]) -> str:
+    """The settings that decide, held to several ``seeds``: each setting's colour group score,
+    Fig. 2 ratios and decodes as mean ± standard deviation (:func:`auxlib.tables.over_seeds`), the targets
+    its means meet, and whether its colour score differs from the standard setting's by more than the seeds'
+    noise (:func:`auxlib.claims.settled`)."""
+    met = met_table(mean)
+    text = f"Over {len(seeds)} seeds ({', '.join(map(str, seeds))}), as mean ± standard deviation: "
+    parts = []
+    for name in mean.index:
+        m, s = mean.loc[name], sd.loc[name]
+        part = (f"**{name}** has a colour group score of {m['S colour']:.2f} ± {s['S colour']:.2f}, Fig. 2 ratios of "
+                f"{m['z_l/z_g luma']:.1f} ± {s['z_l/z_g luma']:.1f} (luma) and {m['z_l/z_g chroma']:.1f} ± "
+                f"{s['z_l/z_g chroma']:.1f} (chroma), (i)-(iii) {_decodes(mean, name)}, and on its means it "
+                f"{_targets(met.loc[name])}")
+        if name != "standard" and "standard" in mean.index:
+            gap = m["S colour"] - mean.loc["standard", "S colour"]
+            spread = max(s["S colour"], sd.loc["standard", "S colour"])
+            part += (f"; its colour score is {abs(gap):.2f} {'above' if gap > 0 else 'below'} the standard's, "
+                     + ("more than" if claims.settled(abs(gap), spread) else "not more than")
+                     + f" {claims.SETTLE_FACTOR:g} times the larger standard deviation")
+        parts.append(part)
+    return text + "; ".join(parts) + "."
+
+
+def shown_verdict(chosen: dict[str, str | None], shown: dict[str, str], seeds: int) -> str:
+    """What :func:`picks` chooses on the means over ``seeds`` seeds (``chosen``), against the settings the book
+    sets beside the standard one (``shown``, :data:`SHOWN`), by the same keys ("paper's method", "all")."""
+    where = {"paper's method": "within the paper's method", "all": "among all settings"}
+    said = [f"**{chosen[k]}** {where[k]}" if chosen[k] else f"no setting {where[k]}" for k in where]
+    text = f"On the means over {seeds} seeds the rule chooses {' and '.join(said)}. "
+    if all(chosen[k] == shown[k] for k in where):
+        return text + "These are the settings [Experiment 1.1](exp1_1) shows beside the standard one."
+    differ = [f"{shown[k]} {where[k]}" for k in where if chosen[k] != shown[k]]
+    return text + (f"[Experiment 1.1](exp1_1) shows {series(differ)} (`auxlib.local_sweep.SHOWN`), which "
+                   "these readings do not choose.")

@@ -22,7 +22,7 @@ from .local_sweep import FIG2_RATIO
 from .paper import PAPER, TOLERANCE, agrees
 from .profiles import PROFILES, auxgmvae, auxvae, classifier
 from .results import load_if_present
-from .verdicts import series
+from .tables import series
 
 VERDICTS = ("reproduced", "exceeded", "partly", "not reproduced", "not testable here")
 REPRODUCED, EXCEEDED, PARTLY, NOT_REPRODUCED, NOT_TESTABLE = VERDICTS

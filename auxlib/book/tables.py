@@ -257,3 +257,9 @@ def compute_sentence(elapsed: float, runs: dict[str, Sequence[Run | Record]], sh
     text = ", ".join(parts)
     text = text[:1].upper() + text[1:] + ", by their records in the run cache" + (f" ({shared})" if shared else "")
     return text + f". This execution of the chapter took {duration(elapsed)}, runs found in the cache included."
+
+
+def series(items: Sequence[str], conjunction: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (or ``a, b or c``): a list as a sentence names it."""
+    items = list(items)
+    return "".join(items) if len(items) < 2 else ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
