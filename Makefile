@@ -3,7 +3,8 @@
 # make test       lint, types and the whole test suite (what CI runs)
 # make reproduce  re-execute every chapter in place at PROFILE (quick | standard | paper), then build
 # make timings    time every chapter at PROFILE on an empty run cache (the results page shows it)
-# make benchmark  training throughput of auxlib's step against a naive eager port, both architectures
+# make benchmark  training throughput of auxlib's step against a naive eager port, for the compact network and the
+#                 paper's two; with AUXLIB_SPLIT_CHECKOUT and AUXLIB_TF_PYTHON set, against [SPLIT]'s TF2 step too
 # make gpu-check  on a GPU machine: the CUDA tests, both benchmarks and 5 minutes of the paper's clustering run,
 #                 into OUT (benchmarks/gpu_check.sh)
 
@@ -73,6 +74,7 @@ timings: install data
 benchmark: install data
 	AUXLIB_RESULTS=$(CURDIR)/book/results $(BIN)/python benchmarks/throughput.py --arch compact
 	AUXLIB_RESULTS=$(CURDIR)/book/results $(BIN)/python benchmarks/throughput.py --arch split
+	AUXLIB_RESULTS=$(CURDIR)/book/results $(BIN)/python benchmarks/throughput.py --arch split --model auxgmvae
 
 gpu-check: install
 	PYTHON=$(CURDIR)/$(BIN)/python bash benchmarks/gpu_check.sh $(OUT)

@@ -1,24 +1,41 @@
-"""Training throughput (images/s) of auxlib's step against a naive eager PyTorch port of the same network.
+"""Training throughput (images/s) of auxlib's step against a naive eager PyTorch port of the same network and,
+given their code, against the authors' own TensorFlow 2 step.
 
-    python benchmarks/throughput.py [--arch compact|split] [--device cpu|cuda] [--repeats 5] [--steps 20]
-                                    [--threads 2] [--compile]
+    python benchmarks/throughput.py [--arch compact|split] [--model auxvae|auxgmvae] [--device cpu|cuda]
+                                    [--repeats 5] [--steps 20] [--threads 2] [--compile] [--profile]
+                                    [--split-checkout PATH --tf-python PATH]
+
+The network: ``--arch compact``, the method chapter's AuxVAE at the standard profile; ``--arch split``, the
+paper's networks at the ``paper`` profile, the AuxVAE of Experiment 1 or (``--model auxgmvae``) the clustering
+network of Experiment 2.
 
 (a) naive port: the same network in the default (NCHW) memory layout, the likelihood composed of autograd ops,
     torch's default Adam, fp32; batches drawn from the in-memory uint8 tensor as auxlib does;
 (b) auxlib: ``auxlib.train``'s step in fp32 (channels_last data and weights, fused likelihood, fused Adam);
 (b16) the same with bf16 autocast (``precision="bf16"``), which pays where the hardware has bf16 units;
 (c) the naive step fed by a torch DataLoader whose Dataset converts and shuffles one image at a time;
-(bc) with ``--compile``: (b) through ``torch.compile``, after a warm-up whose time is printed.
+(bc) with ``--compile``: (b) through ``torch.compile``, after a warm-up whose time is printed;
+(s) with ``--split-checkout`` (a checkout of 51616/split-vae) and ``--tf-python`` (a Python with TensorFlow; both
+    also from $AUXLIB_SPLIT_CHECKOUT and $AUXLIB_TF_PYTHON) and ``--arch split``: [SPLIT]'s own step on the same
+    network, its input pipeline included (``benchmarks/split_tf2.py``, in a process of its own).
 They run interleaved, ``--repeats`` times, so that drifts of the machine hit them alike; the script prints the
 median throughput of each and the ratios to (a) with their range over the repeats, and writes them to
-``<results>/throughput_<arch>_<device>.json`` (``--no-save`` to skip), which the results page shows.
+``<results>/throughput_<arch>[-auxgmvae]_<device>.json`` (``--no-save`` to skip), which the results page shows.
+Beside them it prints the machine's measured matrix-multiply peak (fp32 and bf16, ``torch.mm`` at n = 2,048) and
+each step's achieved GFLOP/s as a share of the peak of the precision it runs in (the FLOPs of
+:func:`auxlib.compute.flops_per_image`: products only, so the share is a lower bound). ``--profile`` also prints
+where (b) and (b16) spend their time, by operator (``torch.profiler``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,7 +43,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms.functional import to_tensor
 
 import auxlib
-from auxlib import data, devices, likelihoods, models, results, train
+from auxlib import compute, data, devices, likelihoods, models, results, train
 from auxlib.model.transforms import patch_shuffle
 
 
@@ -67,9 +84,71 @@ def naive_model(config) -> torch.nn.Module:
     return model
 
 
+def matmul_peak(dtype: torch.dtype, device: torch.device, n: int = 2048, repeats: int = 5) -> float:
+    """The best of ``repeats`` timings of one n x n matrix product in ``dtype``, as GFLOP/s (2 n^3 FLOPs)."""
+    a, b = (torch.randn(n, n, device=device).to(dtype) for _ in range(2))
+    torch.mm(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        synchronize(device)
+        start = time.perf_counter()
+        torch.mm(a, b)
+        synchronize(device)
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+class SplitStep:
+    """[SPLIT]'s TF2 training step in a process of its own (``benchmarks/split_tf2.py``), timed on request."""
+
+    def __init__(self, tf_python: str, checkout: str, network: str, images: np.ndarray, threads: int,
+                 batch_size: int, patch_size: int):
+        self._file = tempfile.NamedTemporaryFile(suffix=".npy")
+        np.save(self._file, images)
+        self._file.flush()
+        script = Path(__file__).with_name("split_tf2.py")
+        self.process = subprocess.Popen(
+            [tf_python, str(script), "--checkout", checkout, "--network", network, "--images", self._file.name,
+             "--threads", str(threads), "--batch-size", str(batch_size), "--patch-size", str(patch_size)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
+        line = self.stdout.readline().strip()
+        if line != "ready":
+            raise SystemExit(f"[SPLIT]'s step did not start (benchmarks/split_tf2.py said {line!r}).")
+
+    def rate(self, n: int) -> float:
+        """Images/s over n steps, after n untimed ones: their input pipeline fills its prefetch buffer while it
+        waits, and the untimed steps drain it, so that the timed ones pay for their input as training does."""
+        self.stdin.write(f"{n}\n{n}\n")
+        self.stdin.flush()
+        self.stdout.readline()
+        return float(self.stdout.readline())
+
+    def close(self) -> None:
+        self.stdin.close()
+        self.process.wait()
+        self._file.close()
+
+
+def profile_step(step, n: int, title: str, rows: int = 15) -> None:
+    """Print where ``n`` calls of ``step`` spend their time, by operator, most self time first."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(n):
+            step()
+    print(f"\n{title}: where {n} steps spend their time (self CPU time, by operator)")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arch", default="compact", choices=auxlib.config.ARCHS)
+    parser.add_argument("--model", default="auxvae", choices=["auxvae", "auxgmvae"],
+                        help="with --arch split: the paper's Experiment 1 network or its clustering network")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
     parser.add_argument("--threads", type=int, default=2)
@@ -77,14 +156,27 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--dataset", default="cifar10")
     parser.add_argument("--compile", action="store_true", help="also time (b) through torch.compile")
+    parser.add_argument("--profile", action="store_true", help="also print where (b) and (b16) spend their time")
+    parser.add_argument("--split-checkout", default=os.environ.get("AUXLIB_SPLIT_CHECKOUT"),
+                        help="a checkout of 51616/split-vae, to time the authors' step too")
+    parser.add_argument("--tf-python", default=os.environ.get("AUXLIB_TF_PYTHON"),
+                        help="a Python interpreter with TensorFlow, to run the authors' step")
     parser.add_argument("--no-save", action="store_true", help="print only; do not write the results file")
     args = parser.parse_args()
+    if args.model == "auxgmvae" and args.arch != "split":
+        parser.error("--model auxgmvae needs --arch split: the clustering network is the paper's.")
+    split = bool(args.split_checkout and args.tf_python)
+    if bool(args.split_checkout) != bool(args.tf_python):
+        parser.error("--split-checkout and --tf-python go together: the authors' code and a Python to run it.")
+    if split and (args.arch != "split" or args.device != "cpu"):
+        parser.error("[SPLIT]'s step is timed beside the paper's networks on the CPU: --arch split, --device cpu.")
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
 
     # compact: the method chapter's network at the standard profile; split: the paper profile's, 128 + 128 latents
     profile = "paper" if args.arch == "split" else "standard"
-    cfg = auxlib.experiment("method", profile, dataset=args.dataset, arch=args.arch, batch_size=args.batch_size)
+    chapter = "exp2" if args.model == "auxgmvae" else "method"
+    cfg = auxlib.experiment(chapter, profile, dataset=args.dataset, arch=args.arch, batch_size=args.batch_size)
     images = data.load(args.dataset, "train").subset(10_000).images
     b = cfg.train.batch_size
     tensor = data.to_tensor(images, device)
@@ -129,33 +221,58 @@ def main() -> None:
     steps = {"a": lambda: naive_step(tensor[sampler(next(counter)).to(device)]), "b": auxlib_step("fp32"),
              "b16": auxlib_step("bf16"), "c": dataloader_step}
     titles = {"a": "(a) naive eager port", "b": "(b) auxlib step, fp32", "b16": "(b16) auxlib step, bf16 autocast",
-              "c": "(c) naive port + DataLoader", "bc": "(bc) auxlib step, torch.compile"}
+              "c": "(c) naive port + DataLoader", "bc": "(bc) auxlib step, torch.compile",
+              "s": "(s) [SPLIT]'s TF2 step, fp32"}
+    precisions = {"a": "fp32", "b": "fp32", "b16": "bf16", "c": "fp32", "bc": "fp32", "s": "fp32"}
+    if args.profile:
+        for name in ("b", "b16"):
+            profile_step(steps[name], args.steps, titles[name])
+    rates = {name: (lambda n, step=step: timed(step, n, b, device)) for name, step in steps.items()}
     if args.compile:
-        steps["bc"] = auxlib_step("fp32", compiled=True)
+        compiled = auxlib_step("fp32", compiled=True)
         start = time.perf_counter()
-        steps["bc"]()
+        compiled()
         synchronize(device)
         print(f"torch.compile warm-up (first step): {time.perf_counter() - start:.1f} s")
+        rates["bc"] = lambda n: timed(compiled, n, b, device)
+    theirs = None
+    if split:
+        network = "lggmvae" if args.model == "auxgmvae" else "lgvae"
+        theirs = SplitStep(args.tf_python, args.split_checkout, network, images, args.threads, b,
+                           cfg.model.patch_size)
+        rates["s"] = theirs.rate
 
     where = (torch.cuda.get_device_name(device) if device.type == "cuda" else
              f"cpu ({torch.backends.cpu.get_cpu_capability()}, AVX512-BF16: {torch.cpu._is_avx512_bf16_supported()}, "
              f"AMX: {torch.cpu._is_amx_tile_supported()})")
-    print(f"arch {args.arch}: AuxVAE with {models.count_parameters(naive):,} parameters, batch {b}, "
+    peaks = {"fp32": matmul_peak(torch.float32, device), "bf16": matmul_peak(torch.bfloat16, device)}
+    flops = compute.flops_per_image(cfg)
+    print(f"arch {args.arch}: {type(naive).__name__} with {models.count_parameters(naive):,} parameters, batch {b}, "
           f"{torch.get_num_threads()} threads, {args.steps} steps x {args.repeats} interleaved repeats, {where}, "
           f"torch {torch.__version__}")
-    runs: dict[str, list[float]] = {name: [] for name in steps}
+    print(f"matrix-multiply peak: fp32 {peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s; "
+          f"one step: {flops / 1e6:.0f} MFLOP per image (products only)")
+    runs: dict[str, list[float]] = {name: [] for name in rates}
     for _ in range(args.repeats):
-        for name, step in steps.items():
-            runs[name].append(timed(step, args.steps, b, device))
+        for name, rate in rates.items():
+            runs[name].append(rate(args.steps))
+    if theirs is not None:
+        theirs.close()
     for name, values in runs.items():
-        print(f"{titles[name]:<36} {statistics.median(values):7.0f} img/s  (range {min(values):.0f}-{max(values):.0f})")
-    for name in [n for n in runs if n != "a"]:
-        ratios = [x / y for x, y in zip(runs[name], runs["a"])]
-        print(f"({name})/(a) = {statistics.median(ratios):.2f}  (range {min(ratios):.2f}-{max(ratios):.2f})")
+        median = statistics.median(values)
+        achieved = median * flops / 1e9
+        print(f"{titles[name]:<36} {median:7.0f} img/s  (range {min(values):.0f}-{max(values):.0f}), "
+              f"{achieved:.0f} GFLOP/s = {achieved / peaks[precisions[name]]:.0%} of the {precisions[name]} peak")
+    for name, base in [*((n, "a") for n in runs if n != "a"), *((n, "s") for n in ("b", "b16") if "s" in runs)]:
+        ratios = [x / y for x, y in zip(runs[name], runs[base])]
+        print(f"({name})/({base}) = {statistics.median(ratios):.2f}  (range {min(ratios):.2f}-{max(ratios):.2f})")
     if not args.no_save:
-        path = results.save(f"{results.THROUGHPUT}{args.arch}_{args.device}", {
-            "arch": args.arch, "device": where, "parameters": models.count_parameters(naive), "batch_size": b,
-            "threads": torch.get_num_threads(), "steps": args.steps, "repeats": args.repeats,
+        suffix = "-auxgmvae" if args.model == "auxgmvae" else ""
+        path = results.save(f"{results.THROUGHPUT}{args.arch}{suffix}_{args.device}", {
+            "arch": args.arch, "model": type(naive).__name__, "device": where,
+            "parameters": models.count_parameters(naive), "batch_size": b, "threads": torch.get_num_threads(),
+            "steps": args.steps, "repeats": args.repeats, "flops_per_image": flops, "peak_gflops": peaks,
+            "precision": {titles[name]: precisions[name] for name in runs},
             "images_per_second": {titles[name]: values for name, values in runs.items()}})
         print(f"written to {path}")
 

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 import auxlib
-from auxlib import compute, verdicts
+from auxlib import compute
 
 
 class _OneLinear(nn.Module):
@@ -74,7 +74,7 @@ def test_paper_estimate_has_a_row_per_profile_group_at_the_paper_s_budget():
 
 def test_the_estimate_s_sentence_says_it_is_one_and_quotes_its_assumptions():
     table = pd.DataFrame({"runs": [1, 3], "GPU-hours at peak (lower bound)": [0.5, 1.25]})
-    text = verdicts.gpu_estimate(table)
+    text = compute.estimate_note(table)
     assert text.startswith("These GPU-hours are a lower bound, not a measurement")
     assert f"{compute.THROUGHPUT / 1e12:,.0f} TFLOP/s, {compute.THROUGHPUT_SOURCE}" in text
     assert f"as if a step reached {compute.UTILISATION:.0%} of it" in text and "lower bound" in text

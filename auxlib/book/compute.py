@@ -116,3 +116,16 @@ def paper_estimate(dataset: str = "svhn", throughput_flops: float = THROUGHPUT,
                        "GFLOPs per image": flops_per_image(config) / 1e9,
                        "GPU-hours at peak (lower bound)": runs * gpu_hours(config, throughput_flops, utilisation)}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def estimate_note(estimate: pd.DataFrame) -> str:
+    """The results page's sentence on :func:`paper_estimate` (``estimate``): that it is an estimate and on what
+    assumptions (:data:`THROUGHPUT`, :data:`UTILISATION`), and its total GPU-hours over the runs it counts."""
+    runs, hours = int(estimate["runs"].sum()), float(estimate["GPU-hours at peak (lower bound)"].sum())
+    return (f"These GPU-hours are a lower bound, not a measurement: each network's FLOPs per image are counted by "
+            f"PyTorch's `FlopCounterMode` on one training step (forward and backward, the auxiliary branch "
+            f"included; products only), and turned into time at {THROUGHPUT / 1e12:,.0f} TFLOP/s, "
+            f"{THROUGHPUT_SOURCE}, as if a step reached {UTILISATION:.0%} of it. Networks this small "
+            f"are held back more by launching kernels and moving memory and reach a small share of that peak, so "
+            f"their runs take many times longer. At the peak, the {runs} runs counted take {hours:.3g} GPU-hours "
+            f"together; the baselines, sweeps and longer runs that chapters train besides are not counted.")

@@ -221,18 +221,29 @@ def compute_table(directory: str | os.PathLike | None = None, chapters: Sequence
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
+def _throughput_cell(run: dict[str, Any], step: str, medians: dict[str, float]) -> str:
+    m, naive = medians[step], next(iter(medians.values()))  # (a), the first step timed
+    theirs = next((v for name, v in medians.items() if name.startswith("(s)")), None)
+    text = f"{m:,.0f} img/s ({m / naive:.2f}x" + (f" (a), {m / theirs:.2f}x (s))" if theirs else ")")
+    if "peak_gflops" in run:
+        precision = run["precision"][step]
+        text += f", {m * run['flops_per_image'] / 1e9 / run['peak_gflops'][precision]:.0%} of the {precision} peak"
+    return text
+
+
 def throughput_table(directory: str | os.PathLike | None = None) -> pd.DataFrame:
     """The training throughput measured by ``benchmarks/throughput.py`` (its files in ``directory``, default
-    :func:`auxlib.results.results_dir`): one row per step variant, one column per architecture and device, each
-    the median images/s with the ratio to the naive port's (a) median; empty when no benchmark was saved."""
+    :func:`auxlib.results.results_dir`): one row per step variant, one column per network and device, each the
+    median images/s with its ratio to the naive port's (a) median and, where the file holds them, to [SPLIT]'s
+    TF2 step's (s) and the share of the machine's matrix-multiply peak in the step's precision that its FLOPs
+    reach (products only, so a lower bound); empty when no benchmark was saved."""
     columns = {}
     for path in sorted(Path(directory if directory is not None else results_dir()).glob(f"{THROUGHPUT}*.json")):
         run = load(path.stem, path.parent)
         medians = {step: float(np.median(v)) for step, v in run["images_per_second"].items()}
-        naive = next(iter(medians.values()))  # (a), the first step timed
-        heading = f"{run['arch']}, {run['parameters']:,} parameters ({run['device']})"
-        columns[heading] = {step: f"{m:,.0f} img/s ({m / naive:.2f}x)" for step, m in medians.items()}
-    return pd.DataFrame(columns)
+        heading = f"{run.get('model', 'AuxVAE')}, {run['arch']}, {run['parameters']:,} parameters ({run['device']})"
+        columns[heading] = {step: _throughput_cell(run, step, medians) for step in medians}
+    return pd.DataFrame(columns).fillna("")
 
 
 def duration(seconds: float) -> str:

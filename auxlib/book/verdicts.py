@@ -18,7 +18,7 @@ from ..data.synth_svhn import LAYOUT_COLOUR_FACTORS
 from ..model.config import RunConfig
 from ..model.likelihoods import bits_per_dim
 from ..training.store import Record, Run
-from . import ablation, claims, compute
+from . import ablation, claims
 from .decode_sweep import DECODES, scores_at
 from .local_sweep import FIG2_RATIO
 from .profiles import PROFILES
@@ -649,18 +649,3 @@ def placement_split(scores: pd.Series, seed_spread: float, total: int) -> str:
             + ("Within that noise the placement does not follow the sizes." if not claims.settled(span, seed_spread)
                else f"That is more than seed noise: the split matters, and $S$ is highest with $z_g$ = "
                f"{scores.idxmax()}."))
-
-
-# The results page.
-def gpu_estimate(estimate: pd.DataFrame) -> str:
-    """The results page: what :func:`auxlib.compute.paper_estimate` (``estimate``) is, an estimate and on what
-    assumptions (:data:`auxlib.compute.THROUGHPUT`, :data:`auxlib.compute.UTILISATION`), and its total GPU-hours
-    over the runs it counts."""
-    runs, hours = int(estimate["runs"].sum()), float(estimate["GPU-hours at peak (lower bound)"].sum())
-    return (f"These GPU-hours are a lower bound, not a measurement: each network's FLOPs per image are counted by "
-            f"PyTorch's `FlopCounterMode` on one training step (forward and backward, the auxiliary branch "
-            f"included; products only), and turned into time at {compute.THROUGHPUT / 1e12:,.0f} TFLOP/s, "
-            f"{compute.THROUGHPUT_SOURCE}, as if a step reached {compute.UTILISATION:.0%} of it. Networks this small "
-            f"are held back more by launching kernels and moving memory and reach a small share of that peak, so "
-            f"their runs take many times longer. At the peak, the {runs} runs counted take {hours:.3g} GPU-hours "
-            f"together; the baselines, sweeps and longer runs that chapters train besides are not counted.")
