@@ -18,7 +18,7 @@ from ..data import DIGITS, NAMES
 from . import book_parameters
 from . import claims as bars
 from .ablation import NMI_FLOOR, follows
-from .local_sweep import FIG2_RATIO
+from .fig2 import LEGIBLE_KNOWN, LEGIBLE_OF_TEST, RATIO
 from .paper import PAPER, TOLERANCE, agrees
 from .profiles import PROFILES, auxgmvae, auxvae, classifier
 from .results import load_if_present
@@ -67,9 +67,9 @@ def combine(*verdicts: str) -> str:
 
 def fig2_colour(ratios: dict[str, float]) -> str:
     """Fig. 2's colour half, from how many times as much drawing z_l again moves the images' mean "luma" and
-    "chroma" as drawing z_g again (:func:`auxlib.local_sweep.fig2_ratios`): both at least
-    :data:`auxlib.local_sweep.FIG2_RATIO`, "reproduced"; one, "partly"."""
-    return combine(*(at_least(ratios[view], FIG2_RATIO) for view in ("luma", "chroma")))
+    "chroma" as drawing z_g again (:func:`auxlib.fig2.ratios`): both at least
+    :data:`auxlib.local_sweep.RATIO`, "reproduced"; one, "partly"."""
+    return combine(*(at_least(ratios[view], RATIO) for view in ("luma", "chroma")))
 
 
 def table1_claims() -> dict[str, dict[str, Any]]:
@@ -115,11 +115,11 @@ def _against(values: Callable[[Results], Any], reported: float, direction: str =
 
 
 def _legible(shares: dict[str, float], shown: str, reference: str) -> str:
-    """Experiment 1.1's rule (:func:`auxlib.verdicts.fig2_legible`): ``shown`` read with confidence at least
+    """Experiment 1.1's rule (:func:`auxlib.fig2.legible_verdict`): ``shown`` read with confidence at least
     LEGIBLE_OF_TEST times as often as ``reference``; untestable when the classifier fails its known answer."""
-    if shares["test images"] < bars.LEGIBLE_KNOWN:
+    if shares["test images"] < LEGIBLE_KNOWN:
         return NOT_TESTABLE
-    return at_least(shares[shown], bars.LEGIBLE_OF_TEST * shares[reference])
+    return at_least(shares[shown], LEGIBLE_OF_TEST * shares[reference])
 
 
 def _exp1_1(panel: str, digits: bool) -> Measure:
@@ -210,8 +210,8 @@ CHAPTERS = {"exp1_1": ("exp1", "test images; prior draws"), "exp1_2": ("exp1", "
             "exp2_2": ("exp2", "test; prior draws"), "local": ("exp1", "train (probes fit, scored on other images)")}
 _FIGURE, _WORDS = "figure, no number", "in words, no number"
 _ABOVE = f"within {TOLERANCE:.0%} (or 2 std) of the paper: reproduced; above it: exceeded"
-_LEGIBLE = f"read with confidence ≥ {bars.LEGIBLE_OF_TEST:.0%} as often as the {{}}"
-_RATIO = f"z_l/z_g ≥ {FIG2_RATIO:g} in luma and chroma: reproduced; in one: partly"
+_LEGIBLE = f"read with confidence ≥ {LEGIBLE_OF_TEST:.0%} as often as the {{}}"
+_RATIO = f"z_l/z_g ≥ {RATIO:g} in luma and chroma: reproduced; in one: partly"
 _SPREAD, _NMI = "colour spread of z_l-drawn vs z_g-drawn grids", f"NMI ≥ {NMI_FLOOR:g}"
 _PLACED = "claims.location of each: all in {}: reproduced; some: partly"
 
@@ -271,8 +271,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("fig6-polarity", "Fig. 6: clusters split dark-on-light from light-on-dark", "exp2_1", "NMI of the clusters "
           "with polarity, mean over seeds", _FIGURE, _NMI, _fig6_polarity),
     Claim("fig6-colour", "Fig. 6: z_l holds the background colour, z_g the digit style", "exp2_2", "colour spread "
-          "down a column (new z_l) over along a row (new z_g)", _FIGURE, f"≥ {FIG2_RATIO:g}×",
-          _reaches(lambda r: r["colour_spread"]["new z_l"] / r["colour_spread"]["new z_g"], FIG2_RATIO, "{:.1f}×")),
+          "down a column (new z_l) over along a row (new z_g)", _FIGURE, f"≥ {RATIO:g}×",
+          _reaches(lambda r: r["colour_spread"]["new z_l"] / r["colour_spread"]["new z_g"], RATIO, "{:.1f}×")),
     Claim("colour-in-z_l", "Colour and brightness are in z_l", "local", "MLP probes of " + ", ".join(COLOUR_FACTORS),
           _WORDS, _PLACED.format("z_l"), _placed(COLOUR_FACTORS, "z_l")),
     Claim("style-in-z_g", "Global style (orientation, stroke width) is in z_g", "local", "MLP probes of "
