@@ -10,9 +10,9 @@ Layers, each a folder that imports only those before it (a test checks it):
   that reads decodes), ``metrics``, ``probes`` (probes of a factor from a code, with known answers);
 - ``training``: ``devices``, ``store`` (the run cache, checkpoints, records), ``monitor`` (scores taken during
   training), ``train`` (the loop), ``archive`` (a chapter's runs packed into one file and imported elsewhere);
-- ``book``, for the chapters only: ``profiles``, the studies (``decode_sweep``, ``ablation``, ``local_sweep``,
-  ``placement``), ``claims``, ``verdicts``, ``paper``, ``reproduction``, ``results``, ``tables``,
-  ``compute`` (FLOPs per image, GPU-hours estimated for the ``paper`` profile), ``plots``.
+- ``book``, for the chapters only: ``profiles``, the studies (``fig2`` for Experiment 1.1, ``decode_sweep``,
+  ``ablation``, ``local_sweep``, ``placement``), ``claims``, ``verdicts``, ``paper``, ``reproduction``, ``results``,
+  ``tables``, ``compute`` (FLOPs per image, GPU-hours estimated for the ``paper`` profile), ``plots``.
 
 Every module is also reachable by its short name, loaded on first use: ``from auxlib import train, verdicts``.
 """
@@ -31,9 +31,9 @@ SUBMODULES = {
     "data": "data", **{m: f"data.{m}" for m in ("synth_svhn", "factors")},
     **{m: f"analysis.{m}" for m in ("latents", "judge", "metrics", "probes")},
     **{m: f"training.{m}" for m in ("devices", "store", "monitor", "train", "archive")},
-    "book": "book", **{m: f"book.{m}" for m in ("profiles", "ablation", "decode_sweep", "local_sweep", "placement",
-                                                 "claims", "verdicts", "paper", "results", "tables", "compute",
-                                                 "plots", "reproduction")},
+    "book": "book", **{m: f"book.{m}" for m in ("profiles", "fig2", "ablation", "decode_sweep", "local_sweep",
+                                                 "placement", "claims", "verdicts", "paper", "results", "tables",
+                                                 "compute", "plots", "reproduction")},
 }
 #: Names kept at the top level, by the module that defines them.
 _NAMES = {"AuxVAEConfig": "config", "RunConfig": "config", "TrainConfig": "config", "experiment": "profiles",

@@ -1,6 +1,5 @@
 import pandas as pd
 import pytest
-import torch
 
 from auxlib import local_sweep, models
 from auxlib.model.config import AuxVAEConfig
@@ -19,30 +18,15 @@ def test_each_setting_changes_one_thing_from_the_standard_auxvae_and_names_a_run
         local_sweep.runs("standard", "synth-svhn", setting_names=["β = 3"])
 
 
-class ColourFromZl(torch.nn.Module):
-    """A stand-in decoder whose images take their brightness from z_l[0] and their redness from z_l[1], and
-    nothing from z_g: a perfect local half."""
-
-    config = AuxVAEConfig(z_g=4, z_l=4)
-
-    def decode(self, z_g, z_l):
-        image = torch.sigmoid(z_l[:, :1, None, None]).expand(-1, 3, 4, 4).clone()
-        image[:, 0] += 0.2 * torch.tanh(z_l[:, 1, None, None]) + 0.001 * z_g[:, 0, None, None]
-        return image.clamp(0, 1)
-
-    def parameters(self):
-        return iter([torch.zeros(1)])
-
-
-def test_fig2_ratios_are_large_when_z_l_alone_moves_luma_and_chroma_and_one_for_a_real_model():
-    ratios = local_sweep.fig2_ratios(ColourFromZl(), grids=2, n=50)
-    assert ratios["luma"] > 50 and ratios["chroma"] > 50
-    spreads = local_sweep.fig2_spreads(local_sweep.fig2_grids(ColourFromZl(), pairs=2, n=50))
-    assert list(spreads.index) == ["rgb", "luma", "chroma"] and list(spreads.columns) == [
-        "z_l drawn", "z_g drawn", "z_l / z_g"]
-    assert spreads.loc["luma", "z_g drawn"] < 1e-3 < spreads.loc["luma", "z_l drawn"]
-    untrained = models.build(AuxVAEConfig(z_g=8, z_l=8, widths=(8, 16))).eval()
-    assert set(local_sweep.fig2_ratios(untrained, grids=1, n=20)) == {"luma", "chroma"}
+def test_a_settings_budget_is_the_standard_profiles_and_scales_with_the_profile():
+    long = "[SPLIT]'s network, 20,000 steps"
+    assert local_sweep.overrides(long, "standard")["steps"] == 20_000
+    assert local_sweep.overrides(long, "quick")["steps"] == round(20_000 * 20 / 3500)  # quick: 20 steps, not 3,500
+    assert local_sweep.runs("quick", "synth-svhn", setting_names=[long])[long].train.steps == 114
+    assert local_sweep.overrides(long, "paper")["steps"] > 1_000_000  # longer than the paper profile's own
+    assert local_sweep.overrides("β_g = 4", "quick") == {"beta_g": 4.0}
+    with pytest.raises(ValueError, match="name must be one of"):
+        local_sweep.overrides("β = 3", "quick")
 
 
 def table_row(colour_from_l: float, ii: float = 0.88, iii: float = 0.10, ratios=(1.0, 1.0),

@@ -138,17 +138,41 @@ def test_deviations_follow_the_profiles(monkeypatch):
 
 
 def test_overview_counts_the_verdicts_and_links_each_claim_to_its_chapter():
+    none = dict(setting="", setting_verdict="")
     table = pd.DataFrame([
         dict(claim="Fig. 3 (i)", chapter="exp1_2", verdict="exceeded", ours="90% | 1 seed", paper="86%",
-             dataset="synth-svhn", budget="3,500 steps"),
+             dataset="synth-svhn", budget="3,500 steps", **none),
         dict(claim="Fig. 4", chapter="exp2_1", verdict="not reproduced", ours="NMI 0.01", paper="figure",
-             dataset="synth-svhn", budget="5,000 steps"),
+             dataset="synth-svhn", budget="5,000 steps", **none),
         dict(claim="Fig. 2a", chapter="exp1_1", verdict="not reproduced", ours="2.3×", paper="figure",
-             dataset="synth-svhn", budget="3,500 steps"),
+             dataset="synth-svhn", budget="3,500 steps", **none),
         dict(claim="Fig. 5", chapter="exp2_2", verdict="not testable here", ours="chapter not executed",
-             paper="figure", dataset="", budget="")])
+             paper="figure", dataset="", budget="", **none)])
     text = rep.overview(table)
     assert text.startswith("Of the paper's 4 claims, 1 exceeded, 2 not reproduced and 1 not testable here. "
-                           "Budgets: 3,500 steps in exp1_1 and exp1_2; 5,000 steps in exp2_1.")
-    assert "| [Fig. 3 (i)](exp1_2) | **exceeded** | 90% \\| 1 seed | 86% | synth-svhn |" in text
+                           "Budgets: 3,500 steps in exp1_1 and exp1_2; 5,000 steps in exp2_1.\n")
+    assert "| [Fig. 3 (i)](exp1_2) | **exceeded** | 90% \\| 1 seed | 86% | synth-svhn |\n" in text
     assert text.endswith("| [Fig. 5](exp2_2) | **not testable here** | chapter not executed | figure | – |")
+    table.loc[2, ["setting", "setting_verdict"]] = ["the authors' network", "reproduced"]
+    text = rep.overview(table)
+    assert ("the 1 claim measured for it is 1 reproduced." in text
+            and "With **the authors' network**, the setting the [local chapter](local) chooses" in text)
+    assert "| claim | verdict | ours | paper | data | with the authors' network |" in text
+    assert "| [Fig. 2a](exp1_1) | **not reproduced** | 2.3× | figure | synth-svhn | reproduced |" in text
+    assert text.endswith("| figure | – | – |")
+
+
+def test_the_shown_setting_is_measured_by_the_same_rule_where_its_chapter_recorded_it(tmp_path, monkeypatch):
+    _fabricated(tmp_path)
+    table = rep.claims(tmp_path).set_index("id")
+    shown = rep.SHOWN["paper's method"]
+    assert set(table.index[table["setting"] == shown]) == {"fig2a", "fig2b", "fig2c", "fig2d", "colour-in-z_l",
+                                                         "style-in-z_g"}
+    assert table.loc["fig2a", "setting_verdict"] == "not testable here"  # exp1_1 did not record it
+    assert table.loc["fig2a", "setting_ours"].startswith("not recorded (")
+    assert table.loc["fig3-i", "setting_verdict"] == "" and table.loc["fig3-i", "setting"] == ""
+    monkeypatch.setitem(rep.SHOWN, "paper's method", "standard")  # the same readings: the same verdicts
+    table = rep.claims(tmp_path).set_index("id")
+    by_setting = table["setting"] != ""
+    assert (table.loc[by_setting, "setting_verdict"] == table.loc[by_setting, "verdict"]).all()
+    assert (table.loc[by_setting, "setting_ours"] == table.loc[by_setting, "ours"]).all()

@@ -1,8 +1,9 @@
 """The book layer: everything that exists for the chapters, which nothing below imports.
 
 Beside this module: ``profiles`` (each chapter's values per budget, and the named experiments chapters share), one
-module per study (``decode_sweep`` for Experiment 1.2, ``ablation`` for Experiment 2's gap, ``local_sweep`` for
-the local chapter, ``placement``), ``claims`` (the bars the verdicts are held to), ``verdicts`` (the sentences),
+module per study (``fig2`` for Experiment 1.1, ``decode_sweep`` for Experiment 1.2, ``ablation`` for Experiment 2's
+gap, ``local_sweep`` for the local chapter, ``placement``), ``claims`` (the bars the verdicts are held to),
+``verdicts`` (the sentences of the chapters without a module of their own),
 ``paper`` (the paper's numbers and ours beside them), ``results`` (each chapter's numbers as JSON), ``tables`` and
 ``plots``. This module is the book's plumbing: its table of contents, the parameters the committed book executes
 each chapter with, and the timing of every chapter on a fresh run cache (the results page reads those timings).

@@ -68,14 +68,6 @@ def digit_half(gap: float) -> str | None:
     return "z_l" if gap <= -DIGIT_HALF_GAP else None
 
 
-# Experiment 1.1 (the paper's Fig. 2): the grids that draw z_g again show legible digits when the digit classifier
-# reads at least this share of their decodes with confidence (:func:`auxlib.judge.legible_share`), as a share of
-# what it reads of the model's reconstructions of test images (decodes as blurred as the grids').
-LEGIBLE_OF_TEST = 0.5
-#: The classifier judges legibility only when it reads at least this share of real test images with confidence.
-LEGIBLE_KNOWN = 0.5
-
-
 # Placement (the placement chapter): where a factor lives, and when a difference is more than noise.
 #: A factor lives in a latent part when that part's probe score is at least LOCATION_MARGIN above every other's;
 #: no part holds it when none reaches LOCATION_FLOOR.

@@ -8,7 +8,7 @@ beyond the paper change the model itself. Every reading is taken on train images
 - the MLP probe (:mod:`auxlib.probes`) fitted on the codes of some train images and scored on others, by factor
   group (:func:`auxlib.placement.group_scores`) and for the factors the targets name (:data:`TARGETS`);
 - the Fig. 2 grids: how many times as much drawing z_l again moves each image's mean luma and chroma as drawing
-  z_g again (:func:`fig2_ratios`);
+  z_g again (:func:`auxlib.fig2.ratios`);
 - Experiment 1.2's decodes (i)-(iii), scored during training by the data chapter's classifier.
 
 The module also holds the chapter's bars for its instruments and the sentences it prints (the last section).
@@ -19,21 +19,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
 
-from ..analysis import latents, metrics, probes
+from ..analysis import latents, probes
+from ..checks import one_of
 from ..data import ImageSet, to_tensor
 from ..model.config import RunConfig
 from ..model.models import AuxVAE
 from ..training.store import Record, Run
-from . import claims, placement
+from . import claims, fig2, placement
 from .decode_sweep import DECODES, MAX_Z_G_RESAMPLED, scores_at
-from .profiles import experiment
+from .profiles import PROFILE_NAMES, PROFILES, experiment
 from .tables import series
 
-#: Settings of the paper's method, one change at a time from the standard profile's AuxVAE.
+#: Settings of the paper's method, one change at a time from the standard profile's AuxVAE. A budget (``steps``)
+#: is the standard profile's, and scales with the profile's own (:func:`overrides`).
 PAPER_METHOD: dict[str, dict[str, Any]] = {
     "standard": {},
     "β = 4": dict(beta=4.0),
@@ -44,8 +45,8 @@ PAPER_METHOD: dict[str, dict[str, Any]] = {
     "z = 32 + 32": dict(z_g=32, z_l=32),
     "z = 64 + 64": dict(z_g=64, z_l=64),
     "10,000 steps": dict(steps=10_000),
-    # the paper profile's network at the authors' learning rate and initialisation, for longer
-    "[SPLIT]'s network, Glorot, lr 1e-4, 20,000 steps": dict(arch="split", init="glorot", lr=1e-4, steps=20_000),
+    # the paper profile's network at the authors' initialisation (Glorot) and learning rate (1e-4), for longer
+    "[SPLIT]'s network, 20,000 steps": dict(arch="split", init="glorot", lr=1e-4, steps=20_000),
 }
 #: Settings beyond the paper: the model changes, each from the standard profile's AuxVAE, then combined.
 BEYOND: dict[str, dict[str, Any]] = {
@@ -62,8 +63,6 @@ TARGETS: dict[str, dict[str, Any]] = {
         "polarity", "bg_color", "bg_color red-green", "bg_color yellow-blue",
         "fg_color", "fg_color red-green", "fg_color yellow-blue")},
 }
-#: Drawing z_l again must move luma and chroma each at least this many times as much as drawing z_g again.
-FIG2_RATIO = 3.0
 #: A probe finds a factor a code holds when it scores at least this on it (:func:`auxlib.probes.known_answers`).
 PROBE_FINDS = 0.9
 #: ...and finds nothing where the code holds nothing when its score is at most this in size.
@@ -73,12 +72,26 @@ PROBE_NOISE = 0.1
 PROBE_CLASSIFIER_POINTS = 5.0
 #: The settings Experiment 1.1 shows beside the standard one: what :func:`picks` chooses on train images over
 #: three seeds in the local chapter, which checks that it still does.
-SHOWN: dict[str, str] = {"paper's method": "β_g = 4", "all": "z_g sees luma"}
+SHOWN: dict[str, str] = {"paper's method": "[SPLIT]'s network, 20,000 steps", "all": "z_g sees luma"}
 
 
 def changes() -> dict[str, dict[str, Any]]:
     """Every setting of the study as overrides of the standard profile's AuxVAE, by name."""
     return {**PAPER_METHOD, **BEYOND}
+
+
+def overrides(name: str, profile: str) -> dict[str, Any]:
+    """The overrides of the study's setting ``name`` (:func:`changes`) at ``profile``: a budget is written for the
+    standard profile and scales by the profile's Experiment 1 budget over the standard one's, so that a setting
+    that trains longer stays a short run at the quick profile. Raises ValueError for a name that is not a
+    setting of the study, or a profile that is not one."""
+    one_of("name", name, changes())
+    one_of("profile", profile, PROFILE_NAMES)
+    values = dict(changes()[name])
+    if "steps" in values:
+        budgets = PROFILES["exp1"]
+        values["steps"] = max(1, round(values["steps"] * budgets[profile]["steps"] / budgets["standard"]["steps"]))
+    return values
 
 
 def runs(profile: str, dataset: str, seed: int = 0, setting_names: list[str] | None = None
@@ -90,36 +103,8 @@ def runs(profile: str, dataset: str, seed: int = 0, setting_names: list[str] | N
     unknown = sorted(set(setting_names or []) - set(settings))
     if unknown:
         raise ValueError(f"setting_names must be settings of the study ({', '.join(settings)}), got {unknown}.")
-    return {name: experiment("exp1", profile, dataset=dataset, seed=seed, **settings[name])
+    return {name: experiment("exp1", profile, dataset=dataset, seed=seed, **overrides(name, profile))
             for name in dict.fromkeys(["standard", *(settings if setting_names is None else setting_names)])}
-
-
-def fig2_grids(model: AuxVAE, pairs: int, n: int = 100, generator: torch.Generator | None = None
-               ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """``pairs`` pairs of the paper's Fig. 2 grids (:func:`auxlib.latents.fixed_part_grid`): one prior draw of
-    z_g decoded with ``n`` draws of z_l, then one draw of z_l with ``n`` draws of z_g; each grid (n, C, H, W)."""
-    return [(latents.fixed_part_grid(model, "g", n, generator), latents.fixed_part_grid(model, "l", n, generator))
-            for _ in range(pairs)]
-
-
-def fig2_spreads(grids: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> pd.DataFrame:
-    """How much the images' mean colour varies inside Fig. 2 grids (:func:`fig2_grids`): the mean over pairs
-    of :func:`auxlib.metrics.colour_spread` (units of the full intensity range), one row per view of
-    :data:`auxlib.metrics.COLOUR_VIEWS`, columns "z_l drawn" and "z_g drawn", and "z_l / z_g" their ratio."""
-    spread = pd.DataFrame({view: {f"z_{drawn} drawn": np.mean([metrics.colour_spread(pair[i].numpy(), view)
-                                                               for pair in grids])
-                                  for i, drawn in enumerate("lg")}
-                           for view in metrics.COLOUR_VIEWS}).T
-    spread["z_l / z_g"] = spread["z_l drawn"] / spread["z_g drawn"].clip(lower=1e-12)
-    return spread
-
-
-def fig2_ratios(model: AuxVAE, grids: int = 5, n: int = 100, seed: int = 0) -> dict[str, float]:
-    """How many times as much drawing z_l again moves the images' mean colour as drawing z_g again, in luma
-    and in chroma (:func:`fig2_spreads` over ``grids`` pairs of :func:`fig2_grids`, ``n`` draws each):
-    ``{"luma": ratio, "chroma": ratio}``."""
-    ratios = fig2_spreads(fig2_grids(model, grids, n, torch.Generator().manual_seed(seed)))["z_l / z_g"]
-    return {view: float(ratios[view]) for view in ("luma", "chroma")}
 
 
 def probe_curve(model: AuxVAE, fit: ImageSet, held: ImageSet, sizes: Sequence[int], factor: str = "label",
@@ -142,11 +127,11 @@ def readout(model: AuxVAE, record: Record | Run, fit: ImageSet, held: ImageSet, 
             ) -> dict[str, Any]:
     """Everything the study reads from one trained run, on train images only (``fit`` and ``held`` are disjoint
     sets of train images): the MLP probe's :func:`auxlib.placement.measure` result (``"probes"``), its group
-    scores (``"groups"``), :func:`fig2_ratios` over ``grids`` pairs (``"fig2"``) and the decode scores at the end
+    scores (``"groups"``), :func:`auxlib.fig2.ratios` over ``grids`` pairs (``"fig2"``) and the decode scores at the end
     of training (``"decodes"``)."""
     measured = placement.measure(model, fit, held, probes=["mlp"], seed=seed)
     return {"probes": measured, "groups": placement.group_scores(measured["matrix"]["mlp"]),
-            "fig2": fig2_ratios(model, grids, seed=seed), "decodes": {d: scores_at(record)[d] for d in DECODES}}
+            "fig2": fig2.ratios(model, grids, seed=seed), "decodes": {d: scores_at(record)[d] for d in DECODES}}
 
 
 def readouts(runs: dict[str, Run], fit: ImageSet, held: ImageSet, seed: int = 0, grids: int = 5
@@ -178,13 +163,13 @@ def keeps_split(row: pd.Series) -> bool:
 
 def targets_met(row: pd.Series) -> dict[str, bool]:
     """Which of the study's targets one setting meets (one row of :func:`table`, or its mean over seeds): each
-    factor of :data:`TARGETS`, and the Fig. 2 ratios in luma and in chroma (at least :data:`FIG2_RATIO`)."""
+    factor of :data:`TARGETS`, and the Fig. 2 ratios in luma and in chroma (at least :data:`auxlib.fig2.RATIO`)."""
     met = {}
     for factor, bar in TARGETS.items():
         other = "z_l" if bar["part"] == "z_g" else "z_g"
         met[factor] = bool(row[f"{factor} from {bar['part']}"] >= bar["own"]
                            and row[f"{factor} from {other}"] <= bar["other"])
-    met.update({f"Fig. 2 {view}": bool(row[f"z_l/z_g {view}"] >= FIG2_RATIO) for view in ("luma", "chroma")})
+    met.update({f"Fig. 2 {view}": bool(row[f"z_l/z_g {view}"] >= fig2.RATIO) for view in ("luma", "chroma")})
     return met
 
 

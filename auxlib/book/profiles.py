@@ -118,7 +118,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
                       curve_images=[100, 300], extra_seeds=[1]),
         "standard": dict(setting_names=["standard", "β = 4", "β = 10", "β = 40 ([SPLIT]'s)", "β_g = 4", "β_g = 10",
                                    "z = 32 + 32", "z = 64 + 64", "10,000 steps",
-                                   "[SPLIT]'s network, Glorot, lr 1e-4, 20,000 steps", "FiLM decoder",
+                                   "[SPLIT]'s network, 20,000 steps", "FiLM decoder",
                                    "z_g sees luma", "z_g sees luma, polarity removed",
                                    "FiLM decoder + z_g sees luma, polarity removed"],
                          fit_images=5000, held_images=2000, grids=5, curve_images=[5000, 10_000, 20_000],

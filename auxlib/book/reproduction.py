@@ -18,7 +18,8 @@ from ..data import DIGITS, NAMES
 from . import book_parameters
 from . import claims as bars
 from .ablation import NMI_FLOOR, follows
-from .local_sweep import FIG2_RATIO
+from .fig2 import LEGIBLE_KNOWN, LEGIBLE_OF_TEST, RATIO
+from .local_sweep import SHOWN
 from .paper import PAPER, TOLERANCE, agrees
 from .profiles import PROFILES, auxgmvae, auxvae, classifier
 from .results import load_if_present
@@ -67,9 +68,9 @@ def combine(*verdicts: str) -> str:
 
 def fig2_colour(ratios: dict[str, float]) -> str:
     """Fig. 2's colour half, from how many times as much drawing z_l again moves the images' mean "luma" and
-    "chroma" as drawing z_g again (:func:`auxlib.local_sweep.fig2_ratios`): both at least
-    :data:`auxlib.local_sweep.FIG2_RATIO`, "reproduced"; one, "partly"."""
-    return combine(*(at_least(ratios[view], FIG2_RATIO) for view in ("luma", "chroma")))
+    "chroma" as drawing z_g again (:func:`auxlib.fig2.ratios`): both at least
+    :data:`auxlib.local_sweep.RATIO`, "reproduced"; one, "partly"."""
+    return combine(*(at_least(ratios[view], RATIO) for view in ("luma", "chroma")))
 
 
 def table1_claims() -> dict[str, dict[str, Any]]:
@@ -93,7 +94,8 @@ class Measured(NamedTuple):
 
 
 Results = dict[str, Any]
-Measure = Callable[[Results], Measured]
+#: A claim's measure from its chapter's results; a claim that is ``by_setting`` takes a setting's name too.
+Measure = Callable[..., Measured]
 _F3 = PAPER["exp1_2"]
 _PAPER_GAP = _F3["z_l resampled"] - _F3["z_g resampled"]
 
@@ -115,21 +117,22 @@ def _against(values: Callable[[Results], Any], reported: float, direction: str =
 
 
 def _legible(shares: dict[str, float], shown: str, reference: str) -> str:
-    """Experiment 1.1's rule (:func:`auxlib.verdicts.fig2_legible`): ``shown`` read with confidence at least
+    """Experiment 1.1's rule (:func:`auxlib.fig2.legible_verdict`): ``shown`` read with confidence at least
     LEGIBLE_OF_TEST times as often as ``reference``; untestable when the classifier fails its known answer."""
-    if shares["test images"] < bars.LEGIBLE_KNOWN:
+    if shares["test images"] < LEGIBLE_KNOWN:
         return NOT_TESTABLE
-    return at_least(shares[shown], bars.LEGIBLE_OF_TEST * shares[reference])
+    return at_least(shares[shown], LEGIBLE_OF_TEST * shares[reference])
 
 
 def _exp1_1(panel: str, digits: bool) -> Measure:
-    """exp1_1's standard setting on its digit data set (``digits``) or on CIFAR-10: the Fig. 2 panel that draws
-    ``panel`` ("z_l", "z_g") again, Fig. 1b's reconstructions ("rec") or whether they are blurred ("blur")."""
-    def measure(r: Results) -> Measured:
+    """exp1_1's ``setting`` (by default the standard one) on its digit data set (``digits``) or on CIFAR-10: the
+    Fig. 2 panel that draws ``panel`` ("z_l", "z_g") again, Fig. 1b's reconstructions ("rec") or whether they are
+    blurred ("blur")."""
+    def measure(r: Results, setting: str = "standard") -> Measured:
         name = next((d for d in r["datasets"] if (d in DIGITS) == digits), None)
         if name is None:
             raise KeyError(f"a {'digit' if digits else 'CIFAR-10'} data set")
-        ratios, shares = (r[f"fig2_{kind}"][f"{NAMES[name]} / standard"] for kind in ("spreads", "legible"))
+        ratios, shares = (r[f"fig2_{kind}"][f"{NAMES[name]} / {setting}"] for kind in ("spreads", "legible"))
         ratios, read = ratios["z_l / z_g"], {k: f"{v:.0%}" for k, v in shares.items()}
         colour = f"z_l/z_g spread: luma {ratios['luma']:.1f}×, chroma {ratios['chroma']:.1f}×"
         if panel in ("rec", "blur"):
@@ -186,9 +189,10 @@ def _fig6_polarity(r: Results) -> Measured:
 
 
 def _placed(factors: tuple[str, ...], part: str) -> Measure:
-    """local's MLP probes of its standard setting: where each factor lives (:func:`auxlib.claims.location`)."""
-    def measure(r: Results) -> Measured:
-        where = {f: bars.location(r["readouts"]["standard"]["probes"]["matrix"]["mlp"][f]) for f in factors}
+    """local's MLP probes of its ``setting`` (by default the standard one), on its first seed: where each factor
+    lives (:func:`auxlib.claims.location`)."""
+    def measure(r: Results, setting: str = "standard") -> Measured:
+        where = {f: bars.location(r["readouts"][setting]["probes"]["matrix"]["mlp"][f]) for f in factors}
         return Measured(r["dataset"], 1, ", ".join(f"{f}: {w}" for f, w in where.items()),
                         combine(*(REPRODUCED if w == part else NOT_REPRODUCED for w in where.values())))
     return measure
@@ -203,6 +207,7 @@ class Claim(NamedTuple):
     rule: str
     measured: Measure
     group: str | None = None  # the PROFILES entry of its runs; None: its chapter's (CHAPTERS)
+    by_setting: bool = False  # its chapter also measures it for the settings of local_sweep.SHOWN
 
 
 #: Each chapter that measures claims: the PROFILES entry of its runs and the split its measures are taken on.
@@ -210,8 +215,8 @@ CHAPTERS = {"exp1_1": ("exp1", "test images; prior draws"), "exp1_2": ("exp1", "
             "exp2_2": ("exp2", "test; prior draws"), "local": ("exp1", "train (probes fit, scored on other images)")}
 _FIGURE, _WORDS = "figure, no number", "in words, no number"
 _ABOVE = f"within {TOLERANCE:.0%} (or 2 std) of the paper: reproduced; above it: exceeded"
-_LEGIBLE = f"read with confidence ≥ {bars.LEGIBLE_OF_TEST:.0%} as often as the {{}}"
-_RATIO = f"z_l/z_g ≥ {FIG2_RATIO:g} in luma and chroma: reproduced; in one: partly"
+_LEGIBLE = f"read with confidence ≥ {LEGIBLE_OF_TEST:.0%} as often as the {{}}"
+_RATIO = f"z_l/z_g ≥ {RATIO:g} in luma and chroma: reproduced; in one: partly"
 _SPREAD, _NMI = "colour spread of z_l-drawn vs z_g-drawn grids", f"NMI ≥ {NMI_FLOOR:g}"
 _PLACED = "claims.location of each: all in {}: reproduced; some: partly"
 
@@ -232,14 +237,14 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("fig1b", "Fig. 1b: the VAE reconstructs the images", "exp1_1", "confident reads of reconstructions (the "
           "x^ decoder is not measured)", _FIGURE, _LEGIBLE.format("test images"), _exp1_1("rec", True)),
     Claim("fig2a", "Fig. 2a: on SVHN, drawing z_l changes colours and brightness", "exp1_1", _SPREAD, _FIGURE,
-          _RATIO, _exp1_1("z_l", True)),
+          _RATIO, _exp1_1("z_l", True), by_setting=True),
     Claim("fig2b", "Fig. 2b: on SVHN, z_g dictates the digit and style, colour unchanged", "exp1_1", "legible digits"
           " where z_g is drawn; " + _SPREAD, _FIGURE, f"both: {_LEGIBLE.format('reconstructions')}, and {_RATIO}",
-          _exp1_1("z_g", True)),
+          _exp1_1("z_g", True), by_setting=True),
     Claim("fig2c", "Fig. 2c: on CIFAR-10, drawing z_l changes colours and brightness", "exp1_1", _SPREAD, _FIGURE,
-          _RATIO, _exp1_1("z_l", False)),
+          _RATIO, _exp1_1("z_l", False), by_setting=True),
     Claim("fig2d", "Fig. 2d: on CIFAR-10, z_g holds the global structure, colour unchanged", "exp1_1", _SPREAD
-          + " (global structure is not measured)", _FIGURE, _RATIO, _exp1_1("z_g", False)),
+          + " (global structure is not measured)", _FIGURE, _RATIO, _exp1_1("z_g", False), by_setting=True),
     Claim("cifar-blurry", "CIFAR-10 samples are blurry, their objects hard to identify", "exp1_1", "confident reads "
           "of reconstructions", _WORDS, "not " + _LEGIBLE.format("test images"), _exp1_1("blur", False)),
     Claim("fig3-classifier", "Fig. 3: the classifier reads real test images", "exp1_2", "held-out test accuracy",
@@ -271,12 +276,12 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("fig6-polarity", "Fig. 6: clusters split dark-on-light from light-on-dark", "exp2_1", "NMI of the clusters "
           "with polarity, mean over seeds", _FIGURE, _NMI, _fig6_polarity),
     Claim("fig6-colour", "Fig. 6: z_l holds the background colour, z_g the digit style", "exp2_2", "colour spread "
-          "down a column (new z_l) over along a row (new z_g)", _FIGURE, f"≥ {FIG2_RATIO:g}×",
-          _reaches(lambda r: r["colour_spread"]["new z_l"] / r["colour_spread"]["new z_g"], FIG2_RATIO, "{:.1f}×")),
+          "down a column (new z_l) over along a row (new z_g)", _FIGURE, f"≥ {RATIO:g}×",
+          _reaches(lambda r: r["colour_spread"]["new z_l"] / r["colour_spread"]["new z_g"], RATIO, "{:.1f}×")),
     Claim("colour-in-z_l", "Colour and brightness are in z_l", "local", "MLP probes of " + ", ".join(COLOUR_FACTORS),
-          _WORDS, _PLACED.format("z_l"), _placed(COLOUR_FACTORS, "z_l")),
+          _WORDS, _PLACED.format("z_l"), _placed(COLOUR_FACTORS, "z_l"), by_setting=True),
     Claim("style-in-z_g", "Global style (orientation, stroke width) is in z_g", "local", "MLP probes of "
-          + ", ".join(STYLE_FACTORS), _WORDS, _PLACED.format("z_g"), _placed(STYLE_FACTORS, "z_g")),
+          + ", ".join(STYLE_FACTORS), _WORDS, _PLACED.format("z_g"), _placed(STYLE_FACTORS, "z_g"), by_setting=True),
 )
 
 
@@ -286,8 +291,10 @@ def claims(directory: str | os.PathLike | None = None) -> pd.DataFrame:
     files in ``directory`` (default :func:`auxlib.results.results_dir`). Every claim keeps its row: a chapter not
     executed there, or a results file without the measure, gives "not testable here" and says why in ``ours``.
     Columns: id, claim, chapter (the notebook), dataset, split, budget (steps, and their share of the paper
-    profile's), seeds (runs measured), measure, ours, paper, verdict, rule. Raises ValueError when ``directory``
-    is not a folder."""
+    profile's), seeds (runs measured), measure, ours, paper, verdict, rule; then, for the claims whose chapter
+    also measures the setting the local study chose within the paper's method (``setting``, the "paper's method"
+    entry of :data:`auxlib.local_sweep.SHOWN`; empty for the others), ``setting_ours`` and ``setting_verdict``
+    by the same rule. Raises ValueError when ``directory`` is not a folder."""
     if directory is not None and not (isinstance(directory, (str, os.PathLike)) and Path(directory).is_dir()):
         raise ValueError(f"results_dir must be None or a folder of results files, got {directory!r}.")
     loaded = {chapter: load_if_present(chapter, directory) for chapter in CHAPTERS}
@@ -296,7 +303,17 @@ def claims(directory: str | os.PathLike | None = None) -> pd.DataFrame:
         r = loaded[c.chapter]
         row = dict(id=c.id, claim=c.claim, chapter=c.chapter, dataset="", split=CHAPTERS[c.chapter][1], budget="",
                    seeds=0, measure=c.measure, ours="chapter not executed", paper=c.paper, verdict=NOT_TESTABLE,
-                   rule=f"no {c.chapter}.json: nothing measures it")
+                   rule=f"no {c.chapter}.json: nothing measures it", setting="", setting_ours="",
+                   setting_verdict="")
+        if c.by_setting:
+            shown = SHOWN["paper's method"]
+            row.update(setting=shown, setting_ours="chapter not executed", setting_verdict=NOT_TESTABLE)
+            if r is not None:
+                try:
+                    m = c.measured(r, shown)
+                    row.update(setting_ours=m.ours, setting_verdict=m.verdict)
+                except KeyError as missing:  # executed before the chapter measured this setting
+                    row.update(setting_ours=f"not recorded ({missing})")
         if r is not None:
             try:
                 m = c.measured(r)
@@ -356,21 +373,33 @@ def deviations() -> pd.DataFrame:
 
 
 def tally(table: pd.DataFrame) -> str:
-    """How many claims of a :func:`claims` table got each verdict, in the order of :data:`VERDICTS`, and the
-    budgets they were measured at."""
+    """How many claims of a :func:`claims` table got each verdict, in the order of :data:`VERDICTS`, the budgets
+    they were measured at, and the verdicts of the claims measured for the setting the local study chose."""
     counts = table["verdict"].value_counts()
     budgets = {b: sorted(set(rows["chapter"])) for b, rows in table[table["budget"] != ""].groupby("budget")}
-    return (f"Of the paper's {len(table)} claims, " + series([f"{counts[v]} {v}" for v in VERDICTS if v in counts])
+    text = (f"Of the paper's {len(table)} claims, " + series([f"{counts[v]} {v}" for v in VERDICTS if v in counts])
             + ". Budgets: " + "; ".join(f"{b} in {series(chapters)}" for b, chapters in budgets.items()) + ".")
+    shown = table[table["setting"] != ""]
+    if shown.empty:
+        return text
+    counts = shown["setting_verdict"].value_counts()
+    return text + (f" With **{shown['setting'].iloc[0]}**, the setting the [local chapter](local) chooses within the "
+                   f"paper's method, the {len(shown)} claim{'s' if len(shown) > 1 else ''} measured for it "
+                   f"{'are' if len(shown) > 1 else 'is'} "
+                   + series([f"{counts[v]} {v}" for v in VERDICTS if v in counts]) + ".")
 
 
 def overview(table: pd.DataFrame) -> str:
     """The landing page's opening, in Markdown: :func:`tally`, then one line per claim of a :func:`claims` table
-    with its verdict, our measure and the paper's, each claim linked to the chapter that measures it."""
+    with its verdict, our measure and the paper's, each claim linked to the chapter that measures it, and the
+    verdict for the setting the local study chose where that was measured ("–" elsewhere)."""
     def cell(value: Any) -> str:
         return str(value).replace("|", "\\|")
 
-    lines = ["| claim | verdict | ours | paper | data |", "|:--|:--|:--|:--|:--|"]
+    setting = next((s for s in table["setting"] if s), None)
+    extra = f" with {cell(setting)} |" if setting else ""
+    lines = [f"| claim | verdict | ours | paper | data |{extra}", "|:--|:--|:--|:--|:--|" + (":--|" if setting else "")]
     lines += [f"| [{cell(r['claim'])}]({r['chapter']}) | **{r['verdict']}** | {cell(r['ours'])} | {cell(r['paper'])} "
-              f"| {cell(r['dataset']) or '–'} |" for _, r in table.iterrows()]
+              f"| {cell(r['dataset']) or '–'} |" + (f" {r['setting_verdict'] or '–'} |" if setting else "")
+              for _, r in table.iterrows()]
     return tally(table) + "\n\n" + "\n".join(lines)

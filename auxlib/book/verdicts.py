@@ -1,7 +1,7 @@
 """The sentences the chapters print about what they measured, built from the numbers by the rules of
 :mod:`auxlib.claims`. Each function serves one paragraph of one chapter, named in its docstring, and returns
 Markdown. A chapter with a module of its own keeps its sentences there (the local chapter's in
-:mod:`auxlib.local_sweep`).
+:mod:`auxlib.local_sweep`, Experiment 1.1's in :mod:`auxlib.fig2`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..analysis import judge
 from ..data import NAMES
 from ..data.factors import CHROMA_VIEWS
 from ..data.synth_svhn import LAYOUT_COLOUR_FACTORS
@@ -20,7 +19,6 @@ from ..model.likelihoods import bits_per_dim
 from ..training.store import Record, Run
 from . import ablation, claims
 from .decode_sweep import DECODES, scores_at
-from .local_sweep import FIG2_RATIO
 from .profiles import PROFILES
 from .tables import duration, mean_std, series
 
@@ -61,7 +59,7 @@ def budget_note(config: RunConfig, chapter: str) -> str:
             f"for {paper_steps:,} (the `paper` profile); the table above is what this budget gives.")
 
 
-# The method and data chapters, Experiment 1.1.
+# The method and data chapters.
 def training_terms(run: Run) -> str:
     """The method chapter: the final loss terms of an AuxVAE ``run`` (nats per image), with the reconstruction
     terms in bits per dimension too where its likelihood is the discretised logistic (for which bits per
@@ -75,67 +73,6 @@ def training_terms(run: Run) -> str:
             f"{run.config.dataset}), the main reconstruction term is {final['rec']:,.0f} nats per image and the "
             f"auxiliary one {final['aux']:,.0f}{in_bits}. The KL terms say how much each part of the latent holds: "
             f"{final['kl_g']:.1f} nats in $z_g$ and {final['kl_l']:.1f} in $z_l$.")
-
-
-def latent_terms(runs: dict[str, Run]) -> str:
-    """Experiment 1.1: per data set, how long its AuxVAE trained and the nats its z_g and z_l hold at the end."""
-    model = next(iter(runs.values())).config.model
-    return (f"With patch size $n = {model.patch_size}$ and $\\beta = {model.beta:g}$, training "
-            + "; ".join(f"on {NAMES[name]}, {run.history[-1]['step']:,} steps of batch {run.config.train.batch_size} "
-                        f"took {duration(run.seconds)} and end with {run.history[-1]['kl_g']:.1f} nats in $z_g$ and "
-                        f"{run.history[-1]['kl_l']:.1f} in $z_l$" for name, run in runs.items()) + ".")
-
-
-def _met_by(target: str, met: pd.Series) -> str:
-    """``"<target>, is met by a and missed by b."`` from one boolean per setting (``"is met by none."`` when
-    none meets it)."""
-    if not met.any():
-        return f"{target}, is met by none."
-    return (f"{target}, is met by {series(met.index[met.values])} and missed by "
-            f"{series(met.index[~met.values]) or 'none'}.")
-
-
-def fig2_ratios(ratios: pd.DataFrame) -> str:
-    """Experiment 1.1: per data set and setting (the two levels of the index), how many times as much drawing
-    z_l again moves the images' mean luma and chroma as drawing z_g again (columns "luma" and "chroma", the
-    "z_l / z_g" column of :func:`auxlib.local_sweep.fig2_spreads`), against the target: at least
-    :data:`auxlib.local_sweep.FIG2_RATIO` in both, on every data set."""
-    text = ""
-    for dataset, rows in ratios.groupby(level=0, sort=False):
-        said = [f"{r['luma']:.1f} and {r['chroma']:.1f} times as much for **{setting}**"
-                for (_, setting), r in rows.iterrows()]
-        text += f"On {dataset}, drawing $z_l$ again moves luma and chroma {', '.join(said)}. "
-    met = (ratios[["luma", "chroma"]] >= FIG2_RATIO).all(axis=1).groupby(level=1, sort=False).all()
-    target = (f"The target, drawing $z_l$ again moving each at least {FIG2_RATIO:g} times as much as drawing $z_g$ "
-              f"again on {'every data set' if ratios.index.get_level_values(0).nunique() > 1 else 'this data set'}")
-    return text + _met_by(target, met)
-
-
-def fig2_legible(legible: pd.DataFrame, digits: Sequence[str]) -> str:
-    """Experiment 1.1: per data set and setting (the two levels of the index), the share of images that the data
-    set's classifier reads with confidence (:func:`auxlib.judge.legible_share`): real test images ("test
-    images", the known answer), the model's reconstructions of them ("reconstructions", decodes as blurred as the
-    grids'), and the Fig. 2 grids' decodes that draw z_g again ("z_g drawn") and z_l again ("z_l drawn"). The data
-    sets of ``digits`` are held to the target, legible digits where z_g is drawn: at least
-    :data:`auxlib.claims.LEGIBLE_OF_TEST` of the reconstructions' share, once the classifier passes its known
-    answer (at least :data:`auxlib.claims.LEGIBLE_KNOWN` of the test images read with confidence)."""
-    text = ""
-    for dataset, rows in legible.groupby(level=0, sort=False):
-        said = [f"{r['reconstructions']:.0%}, {r['z_g drawn']:.0%} and {r['z_l drawn']:.0%} for **{setting}**"
-                for (_, setting), r in rows.iterrows()]
-        text += (f"On {dataset}, the classifier reads {rows['test images'].iloc[0]:.0%} of the test images with "
-                 f"confidence (top probability at least {judge.LEGIBLE:g}); of their reconstructions and of the "
-                 f"decodes in the grids that draw $z_g$ again and $z_l$ again, {', '.join(said)}. ")
-    held = legible[legible.index.get_level_values(0).isin(digits)]
-    if held.empty:
-        return text.strip()
-    if (held["test images"] < claims.LEGIBLE_KNOWN).any():
-        return text + (f"The classifier reads fewer than {claims.LEGIBLE_KNOWN:.0%} of the real test images with "
-                       "confidence, so its reading of the decodes cannot judge whether they hold legible digits.")
-    ok = (held["z_g drawn"] >= claims.LEGIBLE_OF_TEST * held["reconstructions"]).groupby(level=1, sort=False).all()
-    target = (f"The target, legible digits where $z_g$ is drawn again (at least {claims.LEGIBLE_OF_TEST:.0%} of the "
-              "reconstructions' share)")
-    return text + _met_by(target, ok)
 
 
 def classifier_trained(run: Run, accuracy: float, images: int) -> str:
@@ -510,7 +447,8 @@ def placement_main(matrices: dict[str, dict[str, dict[str, float]]], mean: pd.Da
     """The placement chapter, Experiment 1's models over seeds: where the AuxVAE's factors live by the MLP probe
     (:func:`auxlib.claims.location`) with the other probes' reading of the digit beside it, whether its placement
     score S (MLP) beats each baseline's by more than the seeds' noise (:func:`auxlib.claims.settled`), the
-    factor groups that make the difference with the first baseline, the settings beyond the paper, and MIG.
+    factor groups that make the difference with the first baseline, the settings Experiment 1.1 shows beside
+    the AuxVAE (``beyond``, :data:`auxlib.local_sweep.SHOWN`), and MIG.
 
     Args:
         matrices: the AuxVAE's placement matrix per probe ("linear", "knn", "mlp"), on its first seed.
@@ -564,8 +502,8 @@ def placement_main(matrices: dict[str, dict[str, dict[str, float]]], mean: pd.Da
         text += (f"By factor group, the AuxVAE's score minus the {baselines[0]}'s is "
                  + ", ".join(f"{d:+.2f} for {c[2:]}" for c, d in diff.items()) + ". ")
     if beyond:
-        text += ("Beyond the paper, " + ", ".join(f"{n} scores {mean.loc[n, score]:.2f} ± {sd.loc[n, score]:.2f}"
-                                                  for n in beyond)
+        text += ("Of the settings Experiment 1.1 shows, "
+                 + ", ".join(f"{n} scores {mean.loc[n, score]:.2f} ± {sd.loc[n, score]:.2f}" for n in beyond)
                  + f"; the highest $S$ of all is the {mean[score].idxmax()}'s. ")
     text += "MIG is " + ", ".join(f"{v:.3f}" for v in mean["MIG"]) + " in the order of the table: "
     return text + ("small for every model; the auxiliary task decides which *part* a factor goes to, not which "
