@@ -1,4 +1,4 @@
-"""Experiment 1.1 (paper section 4.1, Fig. 2): what each part of the latent holds, by eye and by two measures.
+"""Experiment 1.1 (paper section 3.1, Fig. 2): what each part of the latent holds, by eye and by two measures.
 
 Fig. 2 decodes one prior draw of one part with many draws of the other. Two readings put numbers on the grids: how
 many times as much the images' mean colour (luma, chroma) moves when z_l is drawn again as when z_g is
@@ -62,7 +62,7 @@ def ratios(model: AuxVAE, pairs: int = 5, n: int = 100, seed: int = 0) -> dict[s
 
 # The chapter's sentences.
 def latent_terms(runs: dict[str, Run]) -> str:
-    """per data set, how long its AuxVAE trained and the nats its z_g and z_l hold at the end."""
+    """Per data set, how long its AuxVAE trained and the nats its z_g and z_l hold at the end."""
     model = next(iter(runs.values())).config.model
     return (f"With patch size $n = {model.patch_size}$ and $\\beta = {model.beta:g}$, training "
             + "; ".join(f"on {NAMES[name]}, {run.history[-1]['step']:,} steps of batch {run.config.train.batch_size} "
@@ -80,10 +80,9 @@ def _met_by(target: str, met: pd.Series) -> str:
 
 
 def ratios_verdict(ratios: pd.DataFrame) -> str:
-    """per data set and setting (the two levels of the index), how many times as much drawing
-    z_l again moves the images' mean luma and chroma as drawing z_g again (columns "luma" and "chroma", the
-    "z_l / z_g" column of :func:`spreads`), against the target: at least
-    :data:`RATIO` in both, on every data set."""
+    """Per data set and setting (the two levels of the index), how many times as much drawing z_l again moves
+    the images' mean luma and chroma as drawing z_g again (columns "luma" and "chroma", the "z_l / z_g" column of
+    :func:`spreads`), against the target: at least :data:`RATIO` in both, on every data set."""
     text = ""
     for dataset, rows in ratios.groupby(level=0, sort=False):
         said = [f"{r['luma']:.1f} and {r['chroma']:.1f} times as much for **{setting}**"
@@ -96,13 +95,13 @@ def ratios_verdict(ratios: pd.DataFrame) -> str:
 
 
 def legible_verdict(legible: pd.DataFrame, digits: Sequence[str]) -> str:
-    """per data set and setting (the two levels of the index), the share of images that the data
-    set's classifier reads with confidence (:func:`auxlib.judge.legible_share`): real test images ("test
-    images", the known answer), the model's reconstructions of them ("reconstructions", decodes as blurred as the
-    grids'), and the Fig. 2 grids' decodes that draw z_g again ("z_g drawn") and z_l again ("z_l drawn"). The data
-    sets of ``digits`` are held to the target, legible digits where z_g is drawn: at least
-    :data:`LEGIBLE_OF_TEST` of the reconstructions' share, once the classifier passes its known
-    answer (at least :data:`LEGIBLE_KNOWN` of the test images read with confidence)."""
+    """Per data set and setting (the two levels of the index), the share of images that the data set's
+    classifier reads with confidence (:func:`auxlib.judge.legible_share`): real test images ("test images", the
+    known answer), the model's reconstructions of them ("reconstructions", decodes as blurred as the grids'), and
+    the Fig. 2 grids' decodes that draw z_g again ("z_g drawn") and z_l again ("z_l drawn"). The data sets of
+    ``digits`` are held to the target, legible digits where z_g is drawn: at least :data:`LEGIBLE_OF_TEST` of the
+    reconstructions' share, once the classifier passes its known answer (at least :data:`LEGIBLE_KNOWN` of the
+    test images read with confidence)."""
     text = ""
     for dataset, rows in legible.groupby(level=0, sort=False):
         said = [f"{r['reconstructions']:.0%}, {r['z_g drawn']:.0%} and {r['z_l drawn']:.0%} for **{setting}**"

@@ -1,7 +1,8 @@
 """The reproduction at a glance: every claim of the paper with a verdict read from the chapters' results files
 (:func:`claims`; numbers by :func:`against_paper`, figures by the measure their chapter records, with the bars of
-:mod:`auxlib.claims`, :mod:`auxlib.local_sweep` and :mod:`auxlib.ablation`), and every way this book departs from
-the paper and from [SPLIT]'s code (:func:`deviations`). A synth-svhn measurement counts: its dataset column says so.
+:mod:`auxlib.claims`, :mod:`auxlib.fig2` and :mod:`auxlib.ablation`; the claims the local study addresses also for
+the setting it chooses within the paper's method), and every way this book departs from the paper and from
+[SPLIT]'s code (:func:`deviations`). A synth-svhn measurement counts: its dataset column says so.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def combine(*verdicts: str) -> str:
 def fig2_colour(ratios: dict[str, float]) -> str:
     """Fig. 2's colour half, from how many times as much drawing z_l again moves the images' mean "luma" and
     "chroma" as drawing z_g again (:func:`auxlib.fig2.ratios`): both at least
-    :data:`auxlib.local_sweep.RATIO`, "reproduced"; one, "partly"."""
+    :data:`auxlib.fig2.RATIO`, "reproduced"; one, "partly"."""
     return combine(*(at_least(ratios[view], RATIO) for view in ("luma", "chroma")))
 
 
