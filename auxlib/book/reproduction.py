@@ -373,21 +373,24 @@ def deviations() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["aspect", "paper", "[SPLIT]", "this book", "measured in"])
 
 
+def _counted(verdicts: pd.Series) -> str:
+    """How many of ``verdicts`` are each verdict, in the order of :data:`VERDICTS`: "2 reproduced and 1 partly"."""
+    counts = verdicts.value_counts()
+    return series([f"{counts[v]} {v}" for v in VERDICTS if v in counts])
+
+
 def tally(table: pd.DataFrame) -> str:
     """How many claims of a :func:`claims` table got each verdict, in the order of :data:`VERDICTS`, the budgets
     they were measured at, and the verdicts of the claims measured for the setting the local study chose."""
-    counts = table["verdict"].value_counts()
     budgets = {b: sorted(set(rows["chapter"])) for b, rows in table[table["budget"] != ""].groupby("budget")}
-    text = (f"Of the paper's {len(table)} claims, " + series([f"{counts[v]} {v}" for v in VERDICTS if v in counts])
-            + ". Budgets: " + "; ".join(f"{b} in {series(chapters)}" for b, chapters in budgets.items()) + ".")
+    text = (f"Of the paper's {len(table)} claims, {_counted(table['verdict'])}. Budgets: "
+            + "; ".join(f"{b} in {series(chapters)}" for b, chapters in budgets.items()) + ".")
     shown = table[table["setting"] != ""]
     if shown.empty:
         return text
-    counts = shown["setting_verdict"].value_counts()
     return text + (f" With **{shown['setting'].iloc[0]}**, the setting the [local chapter](local) chooses within the "
                    f"paper's method, the {len(shown)} claim{'s' if len(shown) > 1 else ''} measured for it "
-                   f"{'are' if len(shown) > 1 else 'is'} "
-                   + series([f"{counts[v]} {v}" for v in VERDICTS if v in counts]) + ".")
+                   f"{'are' if len(shown) > 1 else 'is'} {_counted(shown['setting_verdict'])}.")
 
 
 def overview(table: pd.DataFrame) -> str:
