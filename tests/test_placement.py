@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from auxlib import placement
@@ -137,3 +138,71 @@ def test_the_sweeps_train_experiment_1s_network(profile):
     cell = placement.run_config(profile, "synth-svhn", patch_size=4, beta=4.0).model
     assert (cell.z_g, cell.z_l, cell.arch, cell.widths) == (main.z_g, main.z_l, main.arch, main.widths)
     assert max(auxlib.settings("placement", profile)["z_g_sizes"]) < main.z_g + main.z_l
+
+
+GROUPS = {"global": ["label", "font"], "local": ["polarity", "bg_color", "bg_color red-green"]}
+
+
+def matrix(label_g: float, label_l: float, polarity_g: float = 0.8) -> dict[str, dict[str, float]]:
+    return {"label": {"z_g": label_g, "z_l": label_l}, "font": {"z_g": 0.5, "z_l": 0.0},
+            "polarity": {"z_g": polarity_g, "z_l": 0.1}, "bg_color": {"z_g": 0.1, "z_l": 0.9},
+            "bg_color red-green": {"z_g": 0.2, "z_l": 0.6}}
+
+
+@pytest.mark.parametrize("aux, verdict", [
+    (0.50, "it places the factors more cleanly than both, as the paper claims"),
+    (0.10, "the plain VAE and the β-VAE place the factors more cleanly, which contradicts the paper's claim"),
+    (0.28, "these seeds do not settle that the auxiliary task places the factors more cleanly")])
+def test_main_verdict_holds_the_auxvae_to_both_baselines_over_seeds(aux, verdict):
+    matrices = {"mlp": matrix(0.9, 0.1), "knn": matrix(0.4, 0.0), "linear": matrix(0.3, 0.1)}
+    names = ["AuxVAE", "plain VAE", "β-VAE", "z_g sees luma"]
+    mean = pd.DataFrame({"S (mlp)": [aux, 0.3, 0.2, 0.6], "MIG": [0.02, 0.05, 0.01, 0.03],
+                         "S identity": [0.8, 0.7, 0.5, 0.8], "S colour": [-0.1, 0.2, 0.0, 0.4]}, index=names)
+    sd = pd.DataFrame(0.02, index=names, columns=mean.columns)
+    text = placement.main_verdict(matrices, mean, sd, GROUPS, [0, 1, 2], ["plain VAE", "β-VAE"],
+                                   ["z_g sees luma"])
+    assert text.startswith("On seed 0, the MLP probe reads the digit label from the AuxVAE's $z_g$ with a score of "
+                           "0.90 and from its $z_l$ with 0.10; the k-NN probe reads 0.40 and 0.00, the linear probe "
+                           "0.30 and 0.10.")
+    assert "of the 2 global factors, 2 in z_g; of the 3 local ones, 2 in z_l, 1 in z_g (polarity)" in text
+    assert "Of these, polarity says which of the image's colours draws the digit" in text
+    assert f"Over 3 seeds, the placement score $S$ by the MLP probe is {aux:.2f} ± 0.02 for the AuxVAE" in text
+    assert verdict in text
+    assert "the AuxVAE's score minus the plain VAE's is +0.10 for identity, -0.30 for colour" in text
+    assert ("Of the settings Experiment 1.1 shows, z_g sees luma scores 0.60 ± 0.02; the highest $S$ of all is the "
+            "z_g sees luma's") in text
+    assert text.endswith("MIG does not reward that.")
+
+
+def test_sweep_verdict_names_best_worst_and_the_papers_cell():
+    table = pd.DataFrame([[0.2, 0.5], [0.1, 0.3]], index=pd.Index([1, 4], name="n"),
+                         columns=pd.Index([1.0, 4.0], name="β"))
+    text = placement.sweep_verdict(table, (1, 1.0))
+    assert text.startswith("On the validation images, the highest placement score is 0.50, at $n = 1$, $\\beta = 4$;")
+    assert "the paper's Experiment 1 cell ($n = 1$, $\\beta = 1$) scores 0.20" in text
+    assert "The lowest is 0.10, at $n = 4$, $\\beta = 1$" in text and "0.35 (n = 1), 0.20 (n = 4)" in text
+    assert "paper's Experiment 1 cell" not in placement.sweep_verdict(table, (2, 1.0))
+
+
+@pytest.mark.parametrize("best, verdict", [([0.5, 0.52], "a user who wants factors placed by kind should pick"),
+                                           ([0.33, 0.37], "these seeds do not settle which is better")])
+def test_best_cell_beats_the_papers_only_beyond_twice_the_spread(best, verdict):
+    assert verdict in placement.best_vs_paper_verdict(best, [0.3, 0.32], (4, 0.5), (1, 1.0))
+    assert placement.best_vs_paper_verdict(best, best, (1, 1.0), (1, 1.0)).startswith("The paper's own cell")
+
+
+def test_transform_sentence_follows_the_leans():
+    shuffle, grey = matrix(0.9, 0.1), matrix(0.6, 0.3)
+    grey["bg_color red-green"] = {"z_g": 0.6, "z_l": 0.2}
+    leans = placement.transform_leans(shuffle, grey, GROUPS)
+    assert leans["shuffle"]["chroma"] == pytest.approx(-0.4) and leans["grey"]["chroma"] == pytest.approx(0.4)
+    text = placement.transform_verdict(leans, GROUPS)
+    assert "Grey-scale moves the colour towards $z_g$" in text and "moves shape information out of $z_g$" in text
+    still = placement.transform_verdict(placement.transform_leans(shuffle, shuffle, GROUPS), GROUPS)
+    assert "does not move the colour" in still and "leaves the shape information about where it was" in still
+
+
+def test_split_sentence_calls_a_span_within_twice_the_seed_spread_noise():
+    scores = pd.Series([0.30, 0.34], index=[16, 48])
+    assert "Within that noise" in placement.split_verdict(scores, 0.03, 64)
+    assert "highest with $z_g$ = 48" in placement.split_verdict(scores, 0.01, 64)

@@ -1,7 +1,8 @@
 """The sentences the chapters print about what they measured, built from the numbers by the rules of
 :mod:`auxlib.claims`. Each function serves one paragraph of one chapter, named in its docstring, and returns
 Markdown. A chapter with a module of its own keeps its sentences there (the local chapter's in
-:mod:`auxlib.local_sweep`, Experiment 1.1's in :mod:`auxlib.fig2`).
+:mod:`auxlib.local_sweep`, Experiment 1.1's in :mod:`auxlib.fig2`, the placement chapter's in
+:mod:`auxlib.placement`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import numpy as np
 import pandas as pd
 
 from ..data import NAMES
-from ..data.factors import CHROMA_VIEWS
-from ..data.synth_svhn import LAYOUT_COLOUR_FACTORS
 from ..model.config import RunConfig
 from ..model.likelihoods import bits_per_dim
 from ..training.store import Record, Run
@@ -429,161 +428,3 @@ def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: floa
             + ("short of" if trends[best][0] < paper_acc else "past")
             + " the paper's figure. " + _uses("[Experiment 2.1](exp2_1)'s models at this profile", chosen, adopted,
                                               "the ablation"))
-
-
-# The placement chapter.
-def _counts(where: dict[str, str], names: Sequence[str], named: dict[str, list[str]] | None = None) -> str:
-    """``"9 in z_g, 2 in both (x, y)"``: how many of ``names`` live in each part, largest first, with the factors of
-    the parts in ``named`` listed."""
-    counts = pd.Series([where[f] for f in names]).value_counts()
-    named = named or {}
-    return ", ".join(f"{n} in {part}" + (f" ({', '.join(named[part])})" if named.get(part) else "")
-                     for part, n in counts.items())
-
-
-def placement_main(matrices: dict[str, dict[str, dict[str, float]]], mean: pd.DataFrame, sd: pd.DataFrame,
-                   groups: dict[str, list[str]], seeds: Sequence[int], baselines: Sequence[str],
-                   beyond: Sequence[str] = ()) -> str:
-    """The placement chapter, Experiment 1's models over seeds: where the AuxVAE's factors live by the MLP probe
-    (:func:`auxlib.claims.location`) with the other probes' reading of the digit beside it, whether its placement
-    score S (MLP) beats each baseline's by more than the seeds' noise (:func:`auxlib.claims.settled`), the
-    factor groups that make the difference with the first baseline, the settings Experiment 1.1 shows beside
-    the AuxVAE (``beyond``, :data:`auxlib.local_sweep.SHOWN`), and MIG.
-
-    Args:
-        matrices: the AuxVAE's placement matrix per probe ("linear", "knn", "mlp"), on its first seed.
-        mean, sd: one row per model ("AuxVAE", the ``baselines``, the ``beyond`` settings), the mean and standard
-            deviation over ``seeds`` of :func:`auxlib.placement.summary` ("S (mlp)", "MIG", "S <group>"...).
-        groups: :func:`auxlib.placement.factor_groups` of the factors measured.
-    """
-    mlp, knn, linear = (matrices[p] for p in ("mlp", "knn", "linear"))
-    where = {f: claims.location(scores) for f, scores in mlp.items()}
-    local_in_g = [f for f in groups["local"] if where[f] == "z_g"]
-    colour_in_g = [f for f in local_in_g if f in LAYOUT_COLOUR_FACTORS]
-    text = (f"On seed {seeds[0]}, the MLP probe reads the digit label from the AuxVAE's $z_g$ with a score of "
-            f"{mlp['label']['z_g']:.2f} and from its $z_l$ with {mlp['label']['z_l']:.2f}; the k-NN probe reads "
-            f"{knn['label']['z_g']:.2f} and {knn['label']['z_l']:.2f}, the linear probe {linear['label']['z_g']:.2f} "
-            f"and {linear['label']['z_l']:.2f}. Counting a factor as living in a part when that part's MLP score is "
-            f"at least {claims.LOCATION_MARGIN} above the other's: of the {len(groups['global'])} global factors, "
-            f"{_counts(where, groups['global'])}; of the {len(groups['local'])} local ones, "
-            f"{_counts(where, groups['local'], {'z_g': local_in_g})}. ")
-    if colour_in_g:
-        text += (f"Of these, {series(colour_in_g)} {'says' if len(colour_in_g) == 1 else 'say'} which of the "
-                 "image's colours draws the digit: the shuffled image keeps both colours but not where they are, so "
-                 "the auxiliary decoder cannot tell digit from ground, and that part of the colour information stays "
-                 "with the shape. ")
-    score = "S (mlp)"
-    text += (f"Over {len(seeds)} seeds, the placement score $S$ by the MLP probe is "
-             + ", ".join(f"{mean.loc[n, score]:.2f} ± {sd.loc[n, score]:.2f} for the {n}"
-                         for n in ["AuxVAE", *baselines])
-             + ". ")
-    said: list[str] = []
-    beats: list[str] = []
-    loses: list[str] = []
-    for name in baselines:
-        gap = mean.loc["AuxVAE", score] - mean.loc[name, score]
-        spread = max(sd.loc["AuxVAE", score], sd.loc[name, score])
-        settled = claims.settled(abs(gap), spread)
-        (beats if gap > 0 and settled else loses if settled else []).append(name)
-        said.append(f"{abs(gap):.2f} {'above' if gap > 0 else 'below'} the {name}'s, "
-                    f"{'more' if settled else 'not more'} than {claims.SETTLE_FACTOR:g} times the larger standard "
-                    f"deviation ({spread:.2f})")
-    text += "The AuxVAE's $S$ is " + " and ".join(said) + ": "
-    if len(beats) == len(baselines):
-        text += "it places the factors more cleanly than both, as the paper claims for the auxiliary task. "
-    elif loses:
-        text += (f"the {' and the '.join(loses)} {'places' if len(loses) == 1 else 'place'} the factors more "
-                 "cleanly, which contradicts the paper's claim at this budget. ")
-    else:
-        text += "these seeds do not settle that the auxiliary task places the factors more cleanly. "
-    group_columns = [c for c in mean.columns if c.startswith("S ") and not c.startswith("S (")]
-    if group_columns and baselines:
-        diff = mean.loc["AuxVAE", group_columns] - mean.loc[baselines[0], group_columns]
-        text += (f"By factor group, the AuxVAE's score minus the {baselines[0]}'s is "
-                 + ", ".join(f"{d:+.2f} for {c[2:]}" for c, d in diff.items()) + ". ")
-    if beyond:
-        text += ("Of the settings Experiment 1.1 shows, "
-                 + ", ".join(f"{n} scores {mean.loc[n, score]:.2f} ± {sd.loc[n, score]:.2f}" for n in beyond)
-                 + f"; the highest $S$ of all is the {mean[score].idxmax()}'s. ")
-    text += "MIG is " + ", ".join(f"{v:.3f}" for v in mean["MIG"]) + " in the order of the table: "
-    return text + ("small for every model; the auxiliary task decides which *part* a factor goes to, not which "
-                   "single dimension, and MIG does not reward that." if mean["MIG"].max() < claims.SMALL_MIG else
-                   "the models differ in how much single dimensions capture single factors.")
-
-
-def placement_sweep(score_table: pd.DataFrame, paper_cell: tuple[int, float]) -> str:
-    """The placement chapter, the sweep of patch size n (rows) by beta (columns) scored by S on validation
-    images: its best and worst cells, the paper's cell, the best n per beta and the mean per n."""
-    cells = score_table.stack()
-    (best_n, best_beta), (worst_n, worst_beta) = cells.idxmax(), cells.idxmin()
-    text = f"On the validation images, the highest placement score is {cells.max():.2f}, at $n = {best_n}$, " \
-           f"$\\beta = {best_beta:g}$"
-    if paper_cell in cells.index:
-        text += (f"; the paper's Experiment 1 cell ($n = {paper_cell[0]}$, $\\beta = {paper_cell[1]:g}$) scores "
-                 f"{cells[paper_cell]:.2f}")
-    return (text + f". The lowest is {cells.min():.2f}, at $n = {worst_n}$, $\\beta = {worst_beta:g}$. By β, the "
-            "best patch size is " + ", ".join(f"{score_table[b].idxmax()} at β = {b:g}" for b in score_table.columns)
-            + "; by patch size, the score averaged over β runs from "
-            + ", ".join(f"{v:.2f} (n = {n})" for n, v in score_table.mean(axis=1).items()) + ".")
-
-
-def placement_best_vs_paper(best: Sequence[float], paper: Sequence[float], best_cell: tuple[int, float],
-                            paper_cell: tuple[int, float]) -> str:
-    """The placement chapter: whether the sweep's best cell beats the paper's on test images, from S over seeds
-    of each (:func:`auxlib.claims.settled`)."""
-    if best_cell == paper_cell:
-        return "The paper's own cell is the best of the sweep."
-    gap, spread = float(np.mean(best) - np.mean(paper)), max(float(np.std(best)), float(np.std(paper)))
-    setting = f"$n = {best_cell[0]}$, $\\beta = {best_cell[1]:g}$"
-    if claims.settled(gap, spread):
-        return (f"On the test images the best cell beats the paper's by {gap:.2f} in $S$, more than "
-                f"{claims.SETTLE_FACTOR:g} times the larger spread over seeds ({spread:.2f}): a user who wants "
-                f"factors placed by kind should pick {setting} for this data and budget.")
-    return (f"On the test images the best cell scores {np.mean(best):.2f} and the paper's {np.mean(paper):.2f} "
-            f"(mean over {len(best)} and {len(paper)} seeds): a gap of {gap:+.2f}, not more than "
-            f"{claims.SETTLE_FACTOR:g} times the larger spread over seeds ({spread:.2f}), so these seeds do not "
-            f"settle which is better. The paper's setting stays a sound default; {setting} is the one to try first "
-            "where cleaner placement is worth a sweep.")
-
-
-def _chroma_factors(groups: dict[str, list[str]]) -> list[str]:
-    """The chroma views (:func:`auxlib.factors.chroma`) among the local factors of ``groups``."""
-    return [f for f in groups["local"] if f.endswith(CHROMA_VIEWS)]
-
-
-def transform_leans(shuffle: dict[str, dict[str, float]], grey: dict[str, dict[str, float]],
-                    groups: dict[str, list[str]]) -> dict[str, dict[str, float]]:
-    """The leans (:func:`auxlib.claims.lean`) of the chroma factors and of the global (shape) factors, under the
-    patch shuffle and under the grey-scale transform, from their k-NN placement matrices."""
-    chroma = _chroma_factors(groups)
-    return {name: {"chroma": claims.lean(m, chroma), "shape": claims.lean(m, groups["global"])}
-            for name, m in (("shuffle", shuffle), ("grey", grey))}
-
-
-def placement_transform(leans: dict[str, dict[str, float]], groups: dict[str, list[str]]) -> str:
-    """The placement chapter: whether the grey-scale transform moves colour towards z_g and shape out of it
-    (:func:`auxlib.claims.moved`), from :func:`transform_leans`."""
-    chroma = _chroma_factors(groups)
-    shuffle, grey = leans["shuffle"], leans["grey"]
-    return (f"Mean of (score from $z_g$ − score from $z_l$) over the {len(chroma)} chroma factors: "
-            f"{shuffle['chroma']:+.2f} with the shuffle and {grey['chroma']:+.2f} with grey-scale; over the "
-            f"{len(groups['global'])} global factors: {shuffle['shape']:+.2f} and {grey['shape']:+.2f}. "
-            + ("Grey-scale moves the colour towards $z_g$, as the transform predicts"
-               if claims.moved(shuffle["chroma"], grey["chroma"]) else
-               f"Grey-scale does not move the colour towards $z_g$ by more than {claims.MOVE_MARGIN}, against what "
-               "the transform predicts")
-            + (", and moves shape information out of $z_g$ (the grey image keeps it, so $z_l$ may take it)."
-               if claims.moved(grey["shape"], shuffle["shape"]) else
-               ", and leaves the shape information about where it was."))
-
-
-def placement_split(scores: pd.Series, seed_spread: float, total: int) -> str:
-    """The placement chapter: whether S follows the size of z_g (``scores``, S by z_g size, the latent's total
-    size ``total`` fixed) by more than the spread over seeds of the paper's cell."""
-    span = scores.max() - scores.min()
-    return (f"Across $z_g$ sizes {', '.join(map(str, scores.index))} (of {total}), $S$ is "
-            + ", ".join(f"{v:.2f}" for v in scores) + f": it spans {span:.2f}, against a standard deviation of "
-            f"{seed_spread:.2f} between seeds of the paper's cell. "
-            + ("Within that noise the placement does not follow the sizes." if not claims.settled(span, seed_spread)
-               else f"That is more than seed noise: the split matters, and $S$ is highest with $z_g$ = "
-               f"{scores.idxmax()}."))
