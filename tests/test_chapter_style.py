@@ -1,5 +1,6 @@
 """How the chapters read: the code a reader sees is most of the code, fits the page's column, and what is hidden
-only presents numbers computed in the open (a Markdown sentence from :mod:`auxlib.verdicts`)."""
+only presents numbers computed in the open (a Markdown sentence from the chapter's module or
+:mod:`auxlib.verdicts`)."""
 
 from __future__ import annotations
 

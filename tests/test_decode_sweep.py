@@ -1,10 +1,12 @@
 import dataclasses
 
+import pandas as pd
 import pytest
 
+import auxlib
 from auxlib import decode_sweep
 from auxlib.model.config import AuxVAEConfig
-from auxlib.training.store import Record
+from auxlib.training.store import Record, Run
 
 DECODES = decode_sweep.DECODES
 
@@ -90,3 +92,74 @@ def test_standard_profile_is_the_setting_the_committed_sweep_chose():
     committed = results.load("exp1_2", Path(__file__).resolve().parents[1] / "book" / "results")
     chosen = committed["sweep"]["best_at_standard"]
     assert decode_sweep.setting_of(auxlib.profiles.auxvae("standard", "synth-svhn"), "standard") == chosen
+
+
+def test_fig3_reading_explains_the_reconstructions_only_below_the_papers_bar():
+    run = Run(auxlib.experiment("exp1", "standard", dataset="synth-svhn"), None, [], 600.0, None)
+    low = {"reconstruction": 0.7, "z_l resampled": 0.65, "z_g resampled": 0.11}
+    assert decode_sweep.fig3_reading(low, 0.1, 0.97, run).startswith("The reconstructions are read less well")
+    assert "holds no trace of it" in decode_sweep.fig3_reading(low, 0.1, 0.97, run)
+    high = {"reconstruction": 0.9, "z_l resampled": 0.88, "z_g resampled": 0.2}
+    assert decode_sweep.fig3_reading(high, 0.1, 0.97, run) == (
+        "Drawing $z_l$ from the prior costs 2.0 points of accuracy, and drawing $z_g$ leaves 20.0%, +10.0 points "
+        "from chance.")
+
+
+def test_beta_sweep_calls_a_cost_only_beyond_the_margin():
+    kl = {b: {"kl_g": 100 / b, "kl_l": 10.0} for b in (1.0, 4.0)}
+    flat = {1.0: {"reconstruction": [0.72], "z_l resampled": [0.6], "z_g resampled": [0.1]},
+            4.0: {"reconstruction": [0.71], "z_l resampled": [0.6], "z_g resampled": [0.1]}}
+    assert "is not seen at this training budget" in decode_sweep.beta_sweep(flat, kl)
+    flat[4.0]["reconstruction"] = [0.6]
+    assert decode_sweep.beta_sweep(flat, kl).endswith("Larger β costs accuracy, as the paper reports.")
+
+
+def test_best_verdict_says_which_setting_the_models_use():
+    columns = ["reconstruction", "z_l resampled", "z_g resampled", "step"]
+    at = pd.DataFrame([[0.7, 0.6, 0.1, 500], [0.9, 0.88, 0.09, 500]], index=["baseline", "wide"], columns=columns)
+    text = decode_sweep.best_verdict(at, at, "wide", "wide", 0.15, "wide")
+    assert "is **wide**: (i) 90.0%, (ii) 88.0%, (iii) 9.0%, against the baseline's 70.0%, 60.0% and 10.0%" in text
+    assert text.endswith("The models of this chapter use the chosen setting, **wide**.")
+    assert decode_sweep.best_verdict(at, at, "wide", "wide", 0.15, "baseline").endswith("another setting of the "
+                                                                                        "sweep: baseline.")
+    assert decode_sweep.best_verdict(at, at, "wide", "wide", 0.15, None).endswith("none of the settings of the "
+                                                                                  "sweep.")
+
+
+def test_decode_curve_reads_the_scores_at_each_step_and_the_gain_of_the_second_half():
+    config = decode_sweep.runs("quick", "synth-svhn")["baseline"]
+    rows = [(250, (0.5, 0.4, 0.1)), (500, (0.7, 0.6, 0.1)), (1000, (0.8, 0.75, 0.11))]
+    scores = [{"step": s, "images": 64 * s, **dict(zip(decode_sweep.DECODES, v))} for s, v in rows]
+    text = decode_sweep.decode_curve(Record(config, [], scores, 1.0, "cpu"), "wide", [250, 1000])
+    assert "at 250 steps: 50.0%, 40.0%, 10.0%; 1,000 steps: 80.0%, 75.0%, 11.0%." in text
+    assert text.endswith("(ii) moved by +15.0 points.")  # 0.60 at step 500 -> 0.75
+
+
+def test_baseline_gaps_names_the_half_each_model_puts_the_digit_in():
+    gaps = {"AuxVAE": 0.781, "plain VAE": -0.019, "β-VAE": -0.694}
+    text = decode_sweep.baseline_gaps(gaps)
+    assert "the AuxVAE holds it in $z_g$, the plain VAE holds it in neither half alone" in text
+    assert "the β-VAE holds it in $z_l$." in text
+    assert "nothing puts the digit in $z_g$" in text
+    assert "nothing puts" not in decode_sweep.baseline_gaps({"AuxVAE": 0.78, "plain VAE": 0.5})
+
+
+def test_settings_fig3_names_the_bars_each_setting_misses():
+    scores = {"β_g = 4": {"reconstruction": [0.9, 0.92], "z_l resampled": [0.88, 0.9], "z_g resampled": [0.1, 0.12]},
+              "z_g sees luma": {"reconstruction": [0.9], "z_l resampled": [0.7], "z_g resampled": [0.1]}}
+    text = decode_sweep.settings_fig3(scores)
+    assert text.startswith("Mean over 1, 2 seeds: β_g = 4: (i) 91.0%, (ii) 89.0%, (iii) 11.0%, meeting the paper's")
+    assert text.endswith("missing (ii) z_l resampled >= 80% and (ii) within 6 points of (i).")
+
+
+def test_baseline_gaps_say_which_half_each_seed_chose():
+    gaps = {"AuxVAE": 0.786, "plain VAE": 0.526, "β-VAE": -0.301}
+    per_seed = {"AuxVAE": [0.79, 0.79, 0.78], "plain VAE": [0.05, 0.74, 0.79], "β-VAE": [-0.6, 0.38, -0.68]}
+    text = decode_sweep.baseline_gaps(gaps, per_seed=per_seed)
+    assert "other, by the mean over seeds the AuxVAE holds it in $z_g$, the plain VAE holds it in $z_g$ and" in text
+    assert ("Seed by seed, the AuxVAE holds it in $z_g$ in 3 of 3 seeds; the plain VAE holds it in neither half alone "
+            "in 1 and in $z_g$ in 2 of 3 seeds; the β-VAE holds it in $z_l$ in 2 and in $z_g$ in 1 of 3 seeds.") in text
+    assert text.endswith("nothing in the model decides which half holds it.")
+    steady = decode_sweep.baseline_gaps(gaps, per_seed=dict(per_seed, **{"plain VAE": [0.7, 0.74, 0.79]}))
+    assert "changes with the seed" not in steady  # one baseline keeps its half: no such sentence
+    assert "Seed by seed" not in decode_sweep.baseline_gaps(gaps)

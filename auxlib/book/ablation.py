@@ -1,4 +1,5 @@
-"""Experiment 2's ablation: what the gap between the book's clusters and the paper's is made of.
+"""Experiment 2's ablation, what the gap between the book's clusters and the paper's is made of, and the sentences
+of the gap chapter and of Experiment 2.1 about its runs (the last section).
 
 Each setting is named and changes one thing from a stated baseline (the first standard profile of the book:
 factorised posterior, beta = alpha = 1, no KL warm-up, patch size 4, the compact network and branch, one
@@ -8,6 +9,7 @@ train images (:mod:`auxlib.monitor`), and settings are compared on those train-s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ import pandas as pd
 from ..model.config import RunConfig
 from ..training.store import Record
 from .profiles import experiment, name_of
+from .tables import lower_first, series, uses_setting
 
 #: The baseline, spelled out so that it stays fixed when the profile adopts another setting.
 BASELINE: dict[str, Any] = dict(posterior="factorised", branch="compact", beta=1.0, alpha=1.0, warmup_steps=0,
@@ -171,3 +174,139 @@ def describe(config: RunConfig) -> str:
     warm = f"a KL warm-up over {m.warmup_steps:,} steps" if m.warmup_steps else "no KL warm-up"
     return (f"the {m.posterior} posterior, β = {m.beta:g}, α = {m.alpha:g}, {warm}, the {m.branch} branch, "
             f"{likelihood} for p̂(x̂ | z_l), patch size {m.patch_size}, {t.steps:,} steps of {t.batch_size} images")
+
+
+# The sentences: the gap chapter's, Experiment 2.1's on the longer runs, the landing page's line on the gap.
+def best_verdict(scores: pd.DataFrame, chosen: str, has_factors: bool) -> str:
+    """exp2_gap: the setting :func:`auxlib.ablation.best` chose on train images against the baseline (``scores``,
+    the rows of :func:`auxlib.ablation.table`), by its rule, and whether its clusters follow the digit or polarity
+    more."""
+    row, base = scores.loc[chosen], scores.loc["baseline"]
+    if not has_factors:
+        rule = "the setting with the highest ACC"
+    elif row["NMI digit"] > row["NMI polarity"]:
+        rule = "of the settings whose clusters follow the digit more than polarity, the one with the highest ACC"
+    else:
+        rule = "no setting's clusters follow the digit more than polarity, and the one with the highest ACC"
+    text = (f"On the train images, {rule} is **{chosen}**: {row['ACC']:.1%} against "
+            f"{base['ACC']:.1%} for the baseline ({row['Δ ACC (points)']:+.1f} points), NMI with the digit "
+            f"{row['NMI digit']:.3f} against {base['NMI digit']:.3f}, with {int(row['clusters used'])} clusters in "
+            "use. ")
+    if has_factors:
+        follows = "the digit" if row["NMI digit"] > row["NMI polarity"] else "polarity"
+        text += f"Its clusters follow {follows} more (NMI with polarity {row['NMI polarity']:.3f}). "
+    return text + "One seed per setting: differences of a point or two are within the spread between seeds."
+
+def polarity_diagnostic(scores: pd.DataFrame) -> str:
+    """exp2_gap: the baseline's ACC and NMI with the digit on dark-on-light images alone against all images
+    (rows "dark-on-light images only" and "baseline" of :func:`auxlib.ablation.table`)."""
+    dark, base = scores.loc["dark-on-light images only"], scores.loc["baseline"]
+    return (f"On dark-on-light images alone the baseline's clusters reach {dark['ACC']:.1%} ACC (NMI with the "
+            f"digit {dark['NMI digit']:.3f}), against {base['ACC']:.1%} ({base['NMI digit']:.3f}) on all images.")
+
+def learning_curves(curves: dict[str, Record], trends: dict[str, tuple[float, float]], paper_images: float) -> str:
+    """exp2_gap: where each long run ends (its last score row) or where it diverged, and what the straight line
+    through the second half of its curve gives at the paper's budget (``trends``: name -> (ACC, slope per tenfold
+    of images), :func:`auxlib.ablation.trends`, none for a run that diverged), labelled as the extrapolation it
+    is."""
+    ends = {name: r.scores[-1] for name, r in curves.items()}
+    decades = np.log10(paper_images / max(row["images"] for row in ends.values()))
+    reached = []
+    for name, row in ends.items():
+        where = (f"its loss stopped being finite at step {curves[name].diverged_at:,}, so its curve is not "
+                 "continued; its last score, after " if curves[name].diverged_at else "after ")
+        polarity = f", with polarity {row['nmi_polarity']:.3f}" if "nmi_polarity" in row else ""
+        reached.append(f"**{name}** reaches {row['acc']:.1%} ({where}{row['images']:,.0f} images, NMI with the digit "
+                       f"{row['nmi']:.3f}{polarity}, {int(row['clusters_used'])} clusters in use)")
+    lines = " ".join(f"Continuing the straight line through the second half of the {name} curve (on the log axis) "
+                     f"gives {acc:.1%} at the paper's budget ({100 * slope:+.1f} points per tenfold of images)."
+                     for name, (acc, slope) in trends.items())
+    return (f"{'; '.join(reached)}. {led_by(ends)}{lines} This is an extrapolation over up to {decades:.1f} "
+            "tenfolds of images, not a measurement: learning curves bend, and the authors' setting changes its "
+            "learning rate at 1,000,000 steps.")
+
+def led_by(ends: dict[str, dict[str, float]], what: str = "run") -> str:
+    """What each clustering follows more, the digit or polarity (``ends``: name -> scores with ``nmi`` and
+    ``nmi_polarity``, such as a run's last score row; :func:`auxlib.ablation.follows`); empty where the data set
+    records no polarity. ``what`` names one clustering in the sentence."""
+    if not all("nmi_polarity" in row for row in ends.values()):
+        return ""
+    groups: dict[str | None, list[str]] = {"digit": [], "polarity": [], None: []}
+    for name, row in ends.items():
+        groups[follows(row)].append(name)
+    if len(groups["digit"]) == len(ends):
+        return f"Every {what}'s clusters share more information with the digit than with polarity (NMI). "
+    if len(groups["polarity"]) == len(ends):
+        return f"Every {what}'s clusters share more information with polarity than with the digit (NMI). "
+    said = {"digit": "share more information with the digit than with polarity (NMI)",
+            "polarity": "follow polarity", None: f"follow neither (NMI below {NMI_FLOOR:g} with both)"}
+    # the largest group last, as "the others" where naming it would repeat most of the table
+    said_last = sorted((key for key in groups if groups[key]), key=lambda key: len(groups[key]))
+    parts = [f"{'the clusters' if not i else 'those'} of {series([f'**{n}**' for n in groups[key]])} {said[key]}"
+             for i, key in enumerate(said_last)]
+    if len(said_last) > 1 and (len(groups[said_last[-1]]) > 1 or not groups[None]):
+        parts[-1] = f"those of the others {said[said_last[-1]]}"
+    text = "; ".join(parts)
+    return f"{text[0].upper()}{text[1:]}. "
+
+def gap_summary(scores: pd.DataFrame, candidates: Sequence[str], paper_acc: float, dark_gain: float | None,
+                ends: dict[str, float], trends: dict[str, tuple[float, float]], budget_factor: float,
+                chosen: str, adopted: str | None) -> str:
+    """exp2_gap's answer: the largest gain of the ablation's ``candidates`` over the baseline, what removing
+    polarity gains (``dark_gain`` points; None without factors), whether the gap to the paper's ``paper_acc``
+    closes, where the best long run with a trend ends (``ends``: name -> final ACC; ``trends`` as in
+    :func:`learning_curves`) and its trend at the paper's budget, and whether Experiment 2.1's models use the
+    ``chosen`` setting (``adopted``: the setting they train, :func:`auxlib.ablation.setting_of`; None for none)."""
+    rows = scores.loc[list(candidates)]
+    gains = rows["Δ ACC (points)"].drop("baseline")
+    text = (f"Of the {len(gains)} settings, the largest gain over the baseline is {gains.max():+.1f} points "
+            f"({gains.idxmax()}); the best reaches {rows['ACC'].max():.1%} on train images, against the paper's "
+            f"{paper_acc:.1%} on SVHN's test split. ")
+    if dark_gain is not None:
+        text += f"Removing polarity from the data gains {dark_gain:+.1f} points. "
+    if rows["ACC"].max() < paper_acc:
+        text += "At this budget, then, neither the settings nor polarity close the gap. "
+    best = max(trends, key=ends.__getitem__)
+    return (text + f"{budget_factor:g} times the budget takes {best} to {ends[best]:.1%}, and the trend of its curve "
+            f"points to {trends[best][0]:.1%} at the paper's budget, "
+            + ("short of" if trends[best][0] < paper_acc else "past")
+            + " the paper's figure. "
+            + uses_setting("[Experiment 2.1](exp2_1)'s models at this profile", chosen, adopted, "the ablation"))
+
+def rows_follow(rows: dict[str, tuple[int, list[dict[str, float]]]]) -> str:
+    """Experiment 2.1: which rows of the clustering table (``rows``: name -> (k, one
+    :func:`auxlib.metrics.clustering_scores` dict per run)) give clusters that share more information with the digit
+    than with polarity, by the mean NMI over their runs (:func:`led_by`); empty where polarity is not recorded."""
+    keys = ("nmi", "nmi_polarity")
+    means = {name: {key: float(np.mean([s[key] for s in scores])) for key in keys if key in scores[0]}
+             for name, (_, scores) in rows.items()}
+    text = led_by(means, "row")
+    return f"On the test split, by the mean over each row's runs: {lower_first(text)}".strip() if text else ""
+
+def long_budget(curves: dict[str, Record]) -> str:
+    """Experiment 2.1: where the longer runs of exp2_gap (:func:`auxlib.ablation.curve_runs`, by name) end on train
+    images: ACC, NMI with the digit and with polarity, then which follow the digit more (:func:`led_by`)."""
+    ends = {name: r.scores[-1] for name, r in curves.items()}
+    polarity = all("nmi_polarity" in row for row in ends.values())
+    return ("; ".join(f"**{name}** reaches {row['acc']:.1%} ACC after {row['images']:,.0f} images (NMI with the "
+                      f"digit {row['nmi']:.3f}" + (f", with polarity {row['nmi_polarity']:.3f})" if polarity else ")")
+                      for name, row in ends.items())
+            + ". " + led_by(ends)).strip()
+
+def gap_headline(gap: dict | None) -> str:
+    """The landing page's line on Experiment 2's gap, from exp2_gap's results (``gap``; None when not executed):
+    what its ablation gains, where ten times the budget takes the setting that gains most, and which of its longer
+    runs end with clusters that follow the digit more than polarity (:func:`led_by`)."""
+    if gap is None:
+        return "The [gap chapter](exp2_gap), which asks what Experiment 2's gap is made of, has not been executed here."
+    chosen, scores, curve = gap["chosen"], gap["scores"], gap["curves"][gap["chosen"]]
+    longer = gap["settings"]["curve_steps"] / gap["baseline"]["train"]["steps"]
+    ends = {name: c["scores"][-1] for name, c in gap["curves"].items()}
+    return (f"**[What Experiment 2's gap is made of](exp2_gap)** ({gap['dataset']}, train images): of the ablation's "
+            f"settings, {chosen} gains most, {100 * (scores[chosen]['acc'] - scores['baseline']['acc']):+.1f} "
+            f"points of ACC over the baseline; {longer:g} times the budget takes it to "
+            f"{curve['scores'][-1]['acc']:.1%}, "
+            + ("where its loss stopped being finite." if curve["extrapolated_acc"] is None else
+               f"and the trend of its curve points to {curve['extrapolated_acc']:.1%} at the paper's "
+               "budget (an extrapolation).")
+            + (f" At the end of the longer runs, {lower_first(led_by(ends))}".rstrip() if led_by(ends) else ""))

@@ -1,5 +1,6 @@
-"""Tables and sentences the chapters share: mean ± spread cells, the clustering table of Experiment 2.1, and what
-a chapter's runs cost (the results page's compute table, each chapter's closing sentence)."""
+"""Tables and sentences the chapters share: mean ± spread cells, the clustering table of Experiment 2.1, what a
+chapter's runs cost (the results page's compute table, each chapter's closing sentence), and the small pieces the
+chapters' sentences are built from (a list as prose, a checklist, which setting a chapter's models use)."""
 
 from __future__ import annotations
 
@@ -274,3 +275,20 @@ def series(items: Sequence[str], conjunction: str = "and") -> str:
     """``a``, ``a and b``, ``a, b and c`` (or ``a, b or c``): a list as a sentence names it."""
     items = list(items)
     return "".join(items) if len(items) < 2 else ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
+def checklist(checks: dict[str, bool]) -> str:
+    """A Markdown list with one line per check: "- <name>: met", or "**missed**"."""
+    return "\n".join(f"- {name}: {'met' if ok else '**missed**'}" for name, ok in checks.items())
+
+def lower_first(text: str) -> str:
+    """``text`` with its first letter in lower case, to continue a sentence with another sentence's words."""
+    return text[:1].lower() + text[1:]
+
+def uses_setting(models: str, chosen: str, adopted: str | None, study: str) -> str:
+    """Whether ``models`` train the setting a study chose: ``adopted`` is the setting they train, None for none."""
+    if adopted is None:
+        return f"{models} use none of the settings of {study}."
+    if adopted == chosen:
+        return f"{models} use the chosen setting, **{chosen}**."
+    return f"{models} use another setting of {study}: {adopted}."
