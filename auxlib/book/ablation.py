@@ -302,6 +302,7 @@ def gap_headline(gap: dict | None) -> str:
     chosen, scores, curve = gap["chosen"], gap["scores"], gap["curves"][gap["chosen"]]
     longer = gap["settings"]["curve_steps"] / gap["baseline"]["train"]["steps"]
     ends = {name: c["scores"][-1] for name, c in gap["curves"].items()}
+    follow = led_by(ends)
     return (f"**[What Experiment 2's gap is made of](exp2_gap)** ({gap['dataset']}, train images): of the ablation's "
             f"settings, {chosen} gains most, {100 * (scores[chosen]['acc'] - scores['baseline']['acc']):+.1f} "
             f"points of ACC over the baseline; {longer:g} times the budget takes it to "
@@ -309,4 +310,4 @@ def gap_headline(gap: dict | None) -> str:
             + ("where its loss stopped being finite." if curve["extrapolated_acc"] is None else
                f"and the trend of its curve points to {curve['extrapolated_acc']:.1%} at the paper's "
                "budget (an extrapolation).")
-            + (f" At the end of the longer runs, {lower_first(led_by(ends))}".rstrip() if led_by(ends) else ""))
+            + (f" At the end of the longer runs, {lower_first(follow)}".rstrip() if follow else ""))
