@@ -268,8 +268,28 @@ def test_records_come_from_the_cache_else_the_archive_else_training(tiny_images,
     own = tmp_path / "own"
     read = train.records([cfg], archive=[own, archive], root=tmp_path / "elsewhere", progress=False)[0]
     assert read.history == first.history and not own.exists()
-    train.records([cfg], archive=[own, archive], root=tmp_path / "runs", progress=False)
+    # A run the archives lack goes from the cache into the first archive.
+    train.records([cfg], archive=[own], root=tmp_path / "runs", progress=False)
     assert (own / f"{cfg.key()}.json").read_bytes() == kept.read_bytes()
+
+
+def test_a_kept_record_is_read_although_the_run_cache_trained_its_key_again(tiny_images, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUXLIB_DATA", str(tmp_path / "data"))
+    data.save(tiny_images, data.cache_path("synth-svhn", "train"))
+    cfg = small_config(dataset="synth-svhn", steps=4)
+    archive, own = tmp_path / "archive", tmp_path / "own"
+    first = train.records([cfg], archive=archive, root=tmp_path / "runs", progress=False)[0]
+    kept = (archive / f"{cfg.key()}.json").read_bytes()
+    # the same key trained again elsewhere (another precision, other code): its record differs
+    record = tmp_path / "runs" / cfg.key() / store.RECORD
+    retrained = json.loads(record.read_text())
+    retrained["history"][-1]["loss"] += 1.0
+    record.write_text(json.dumps(retrained))
+    for archives in (archive, [own, archive]):
+        with pytest.warns(UserWarning, match=f"run {cfg.key()}: the run cache's record .* differs from the kept"):
+            read = train.records([cfg], archive=archives, root=tmp_path / "runs", progress=False)[0]
+        assert read.history == first.history
+    assert (archive / f"{cfg.key()}.json").read_bytes() == kept and not own.exists()
 
 
 @pytest.mark.parametrize("model", ["AuxVAE", "AuxGMVAE with scores"])

@@ -11,11 +11,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import torch
@@ -406,12 +407,16 @@ def _train_quietly(config: RunConfig, root: Path, shared_by: int) -> None:
 
 def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike | Sequence[str | os.PathLike],
             workers: int = 1, root: str | os.PathLike | None = None, progress: bool = True) -> list[Record]:
-    """The record of every run, in the order given: from the run cache, else from ``archive`` (a folder of
-    ``<key>.json`` copies of run records, or several, searched in order), else trained with :func:`train_all`. A
-    run that diverged gives its record up to where it did (``diverged_at`` set). Each record found in the run cache
-    or trained is copied into the (first) archive, so that a machine without the weights (a fresh clone, a laptop)
-    shows the same curves without training again; the others are only read. For work that needs only the curves,
-    not the models."""
+    """The record of every run, in the order given: from ``archive`` (a folder of ``<key>.json`` copies of run
+    records, or several, searched in order), else from the run cache, else trained with :func:`train_all`. A run
+    that diverged gives its record up to where it did (``diverged_at`` set). A record found only in the run cache,
+    or trained, is copied into the (first) archive, so that a machine without the weights (a fresh clone, a laptop)
+    shows the same curves without training again; the others are only read.
+
+    A kept record is the evidence a page was made from, so a run cache's record under the same key never replaces
+    it: when the two differ (the run trained again, in another precision or by other code), the kept one is read
+    and a :class:`UserWarning` names the key and both files. Delete the kept file, or point ``archive`` at an empty
+    folder, to read the cache's. For work that needs only the curves, not the models."""
     folder = runs_root(root)
     archives = [Path(archive)] if isinstance(archive, (str, os.PathLike)) else [Path(a) for a in archive]
 
@@ -432,9 +437,13 @@ def records(configs: Sequence[RunConfig], *, archive: str | os.PathLike | Sequen
             continue
     found = []
     for config in configs:
-        copy = archives[0] / f"{config.key()}.json"
-        if cached(config).exists() and (not copy.exists() or copy.read_bytes() != cached(config).read_bytes()):
+        copy, run = kept(config), cached(config)
+        if copy is None:
+            copy = archives[0] / f"{config.key()}.json"
             with atomic_path(copy) as tmp:
-                tmp.write_bytes(cached(config).read_bytes())
-        found.append(read_record(copy if copy.exists() else cast(Path, kept(config))))  # each has one by now
+                tmp.write_bytes(run.read_bytes())
+        elif run.exists() and run.read_bytes() != copy.read_bytes():
+            warnings.warn(f"run {config.key()}: the run cache's record {run} differs from the kept {copy}; the kept "
+                          "one is read (delete it to read the cache's)", stacklevel=2)
+        found.append(read_record(copy))
     return found
