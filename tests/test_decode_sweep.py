@@ -99,10 +99,11 @@ def test_fig3_reading_explains_the_reconstructions_only_below_the_papers_bar():
     low = {"reconstruction": 0.7, "z_l resampled": 0.65, "z_g resampled": 0.11}
     assert decode_sweep.fig3_reading(low, 0.1, 0.97, run).startswith("The reconstructions are read less well")
     assert "holds no trace of it" in decode_sweep.fig3_reading(low, 0.1, 0.97, run)
+    assert "leaves 11.0%, 1.0 points above chance" in decode_sweep.fig3_reading(low, 0.1, 0.97, run)
     high = {"reconstruction": 0.9, "z_l resampled": 0.88, "z_g resampled": 0.2}
     assert decode_sweep.fig3_reading(high, 0.1, 0.97, run) == (
-        "Drawing $z_l$ from the prior costs 2.0 points of accuracy, and drawing $z_g$ leaves 20.0%, +10.0 points "
-        "from chance.")
+        "Drawing $z_l$ from the prior costs 2.0 points of accuracy, and drawing $z_g$ leaves 20.0%, 10.0 points "
+        "above chance.")
 
 
 def test_beta_sweep_calls_a_cost_only_beyond_the_margin():

@@ -142,7 +142,8 @@ def fig3_reading(mean: dict[str, float], chance: float, classifier: float, run: 
                      "gap longer training closes.")
     notes.append(f"Drawing $z_l$ from the prior costs {100 * (mean['reconstruction'] - mean['z_l resampled']):.1f} "
                  f"points of accuracy, and drawing $z_g$ leaves {mean['z_g resampled']:.1%}, "
-                 f"{100 * (mean['z_g resampled'] - chance):+.1f} points from chance"
+                 f"{abs(100 * (mean['z_g resampled'] - chance)):.1f} points "
+                 f"{'below' if mean['z_g resampled'] < chance else 'above'} chance"
                  + (": the digit is in $z_g$, and $z_l$ holds no trace of it that this classifier can read."
                     if abs(mean["z_g resampled"] - chance) <= claims.CLEAN_MARGIN else "."))
     return "\n\n".join(notes)
