@@ -12,12 +12,14 @@ network of Experiment 2.
 (a) naive port: the same network in the default (NCHW) memory layout, the likelihood composed of autograd ops,
     torch's default Adam, fp32; batches drawn from the in-memory uint8 tensor as auxlib does;
 (b) auxlib: ``auxlib.train``'s step in fp32 (channels_last data and weights, fused likelihood, fused Adam);
-(b16) the same with bf16 autocast (``precision="bf16"``), which pays where the hardware has bf16 units;
+(b16) the same with bf16 autocast (``precision="bf16"``); ``precision="auto"`` trains (b16) where a GPU has bf16 or
+    a step measured faster in bf16 on the CPU (:func:`auxlib.devices.uses_bf16`), else (b): "out of the box";
 (c) the naive step fed by a torch DataLoader whose Dataset converts and shuffles one image at a time;
 (bc) with ``--compile``: (b) through ``torch.compile``, after a warm-up whose time is printed;
 (s) with ``--split-checkout`` (a checkout of 51616/split-vae) and ``--tf-python`` (a Python with TensorFlow; both
-    also from $AUXLIB_SPLIT_CHECKOUT and $AUXLIB_TF_PYTHON) and ``--arch split``: [SPLIT]'s own step on the same
-    network, its input pipeline included (``benchmarks/split_tf2.py``, in a process of its own).
+    also from $AUXLIB_SPLIT_CHECKOUT and $AUXLIB_TF_PYTHON, which the compact network and a GPU ignore) and
+    ``--arch split``: [SPLIT]'s own step on the same network, its input pipeline included
+    (``benchmarks/split_tf2.py``, in a process of its own).
 They run interleaved, ``--repeats`` times, so that drifts of the machine hit them alike; the script prints the
 median throughput of each and the ratios to (a) with their range over the repeats, and writes them to
 ``<results>/throughput_<arch>[-auxgmvae]_<device>.json`` (``--no-save`` to skip), which the results page shows.
@@ -168,19 +170,20 @@ def main() -> None:
     parser.add_argument("--dataset", default="cifar10")
     parser.add_argument("--compile", action="store_true", help="also time (b) through torch.compile")
     parser.add_argument("--profile", action="store_true", help="also print where (b) and (b16) spend their time")
-    parser.add_argument("--split-checkout", default=os.environ.get("AUXLIB_SPLIT_CHECKOUT"),
-                        help="a checkout of 51616/split-vae, to time the authors' step too")
-    parser.add_argument("--tf-python", default=os.environ.get("AUXLIB_TF_PYTHON"),
-                        help="a Python interpreter with TensorFlow, to run the authors' step")
+    parser.add_argument("--split-checkout", help="a checkout of 51616/split-vae, to time the authors' step too")
+    parser.add_argument("--tf-python", help="a Python interpreter with TensorFlow, to run the authors' step")
     parser.add_argument("--no-save", action="store_true", help="print only; do not write the results file")
     args = parser.parse_args()
     if args.model == "auxgmvae" and args.arch != "split":
         parser.error("--model auxgmvae needs --arch split: the clustering network is the paper's.")
-    split = bool(args.split_checkout and args.tf_python)
     if bool(args.split_checkout) != bool(args.tf_python):
         parser.error("--split-checkout and --tf-python go together: the authors' code and a Python to run it.")
-    if split and (args.arch != "split" or args.device != "cpu"):
+    paper_network_on_cpu = args.arch == "split" and args.device == "cpu"
+    if args.split_checkout and not paper_network_on_cpu:
         parser.error("[SPLIT]'s step is timed beside the paper's networks on the CPU: --arch split, --device cpu.")
+    if not args.split_checkout and paper_network_on_cpu:  # set in the environment, e.g. for `make benchmark`
+        args.split_checkout, args.tf_python = (os.environ.get(v) for v in ("AUXLIB_SPLIT_CHECKOUT", "AUXLIB_TF_PYTHON"))
+    split = bool(args.split_checkout and args.tf_python)
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
 
@@ -250,8 +253,9 @@ def main() -> None:
         rates["s"] = theirs.rate
 
     where = (torch.cuda.get_device_name(device) if device.type == "cuda" else
-             f"cpu ({torch.backends.cpu.get_cpu_capability()}, AVX512-BF16: {torch.cpu._is_avx512_bf16_supported()}, "
-             f"AMX: {torch.cpu._is_amx_tile_supported()})")
+             f"{devices.machine().split(', torch')[0]} ({torch.backends.cpu.get_cpu_capability()}, AVX512-BF16: "
+             f"{torch.cpu._is_avx512_bf16_supported()}, AMX: {torch.cpu._is_amx_tile_supported()})")
+    auto = "b16" if devices.uses_bf16("auto", device) else "b"  # what training picks here, out of the box
     peaks = {"fp32": matmul_peak(torch.float32, device), "bf16": matmul_peak(torch.bfloat16, device)}
     flops = compute.flops_per_image(cfg)
     print(f"arch {args.arch}: {type(naive).__name__} with {models.count_parameters(naive):,} parameters, batch {b}, "
@@ -274,13 +278,16 @@ def main() -> None:
     for name, base in [*((n, "a") for n in runs if n != "a"), *((n, "s") for n in ("b", "b16") if "s" in runs)]:
         ratios = [x / y for x, y in zip(runs[name], runs[base])]
         print(f"({name})/({base}) = {statistics.median(ratios):.2f}  (range {min(ratios):.2f}-{max(ratios):.2f})")
+    why = (f"a step measured {devices.cpu_bf16_speedup():.2f}x faster in bf16 on this CPU" if device.type == "cpu"
+           and auto == "b16" else "")
+    print(f"out of the box: precision=\"auto\" trains {STEPS[auto][0]}" + (f" ({why})" if why else ""))
     if not args.no_save:
         suffix = "-auxgmvae" if args.model == "auxgmvae" else ""
         path = results.save(f"{results.THROUGHPUT}{args.arch}{suffix}_{args.device}", {
             "arch": args.arch, "model": type(naive).__name__, "device": where,
             "parameters": models.count_parameters(naive), "batch_size": b, "threads": torch.get_num_threads(),
             "steps": args.steps, "repeats": args.repeats, "flops_per_image": flops, "peak_gflops": peaks,
-            "precision": {STEPS[name][0]: STEPS[name][1] for name in runs},
+            "precision": {STEPS[name][0]: STEPS[name][1] for name in runs}, "auto": STEPS[auto][0],
             "images_per_second": {STEPS[name][0]: values for name, values in runs.items()}})
         print(f"written to {path}")
 

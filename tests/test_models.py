@@ -324,3 +324,16 @@ def test_a_model_variant_is_one_registered_config_and_model_and_its_runs_reload(
         del models.MODELS[WideLocalConfig], configs.MODEL_CONFIGS["WideLocalConfig"]
     with pytest.raises(ValueError, match="model_type must be one of AuxVAEConfig, .*got 'WideLocalConfig'"):
         configs.RunConfig.from_dict(run.to_dict())
+
+
+def test_elu_is_nn_elu_in_fp32_and_within_fp32_rounding_of_it_in_bf16():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 8, 6, 6, generator=gen) * 3
+    assert torch.equal(models.ELU()(x), torch.nn.functional.elu(x))  # fp32: nn.ELU's own kernel
+    ours, theirs = x.bfloat16().requires_grad_(), x.bfloat16().requires_grad_()
+    grad = torch.randn(x.shape, generator=gen).bfloat16()
+    y, expected = models.ELU()(ours), torch.nn.functional.elu(theirs)
+    y.backward(grad)
+    expected.backward(grad)
+    assert y.dtype == torch.bfloat16 and (y.float() - expected.float()).abs().max() <= 1.2e-7
+    assert torch.equal(ours.grad, theirs.grad)

@@ -365,15 +365,34 @@ def test_the_command_line_reports_a_time_limit_and_continues_the_run(tmp_path, c
     assert f"{config.key()}: AuxVAE" in capsys.readouterr().out
 
 
-def test_auto_precision_is_bf16_on_a_cpu_only_with_amx(monkeypatch):
+def test_auto_precision_is_bf16_on_a_cpu_where_the_measured_step_is_faster(monkeypatch, tmp_path):
     cpu = torch.device("cpu")
     assert devices.uses_bf16("bf16", cpu) and not devices.uses_bf16("fp32", cpu)
-    # AVX512-BF16 alone runs bf16 autocast slower than fp32 (benchmarks/throughput.py): auto keeps fp32 there
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    monkeypatch.setattr(devices, "SPEEDUP_FILE", tmp_path / "bf16_speedup.json")
+    here = devices.machine()
+    measured = []
+    speedup = {"value": 1.4}
+
+    def measure() -> float:
+        measured.append(speedup["value"])
+        return speedup["value"]
+
+    monkeypatch.setattr(devices, "_measure_speedup", measure)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
-    assert not devices.uses_bf16("auto", cpu)
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
-    assert devices.uses_bf16("auto", cpu)
+    assert not devices.uses_bf16("auto", cpu) and measured == []  # no bf16 units: nothing to measure
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    assert devices.uses_bf16("auto", cpu) and measured == [1.4]
+    speedup["value"] = 0.7  # kept per machine: a second process reads the first's measurement
+    assert devices.uses_bf16("auto", cpu) and measured == [1.4]
+    monkeypatch.setattr(devices, "machine", lambda: "another CPU")
+    assert not devices.uses_bf16("auto", cpu) and measured == [1.4, 0.7]
+    assert json.loads((tmp_path / "bf16_speedup.json").read_text()) == {here: 1.4, "another CPU": 0.7}
+
+
+def test_the_measured_bf16_speedup_is_a_ratio_of_step_times():
+    # the real measurement, once: a positive ratio of an fp32 step's time to a bf16 one's, within what any CPU does
+    assert 0.1 < devices._measure_speedup(repeats=1, steps=1) < 10
 
 
 @pytest.mark.parametrize("chapter", ["method", "exp2"])

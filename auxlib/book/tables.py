@@ -229,7 +229,7 @@ def _throughput_cell(run: dict[str, Any], step: str, medians: dict[str, float]) 
     if "peak_gflops" in run:
         precision = run["precision"][step]
         text += f", {m * run['flops_per_image'] / 1e9 / run['peak_gflops'][precision]:.0%} of the {precision} peak"
-    return text
+    return text + ("; out of the box" if run.get("auto") == step else "")
 
 
 def throughput_table(directory: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -237,7 +237,8 @@ def throughput_table(directory: str | os.PathLike | None = None) -> pd.DataFrame
     :func:`auxlib.results.results_dir`): one row per step variant, one column per network and device, each the
     median images/s with its ratio to the naive port's (a) median and, where the file holds them, to [SPLIT]'s
     TF2 step's (s) and the share of the machine's matrix-multiply peak in the step's precision that its FLOPs
-    reach (products only, so a lower bound); empty when no benchmark was saved."""
+    reach (products only, so a lower bound), and "out of the box" on the step ``precision="auto"`` trains on
+    that machine; empty when no benchmark was saved."""
     columns = {}
     for path in sorted(Path(directory if directory is not None else results_dir()).glob(f"{THROUGHPUT}*.json")):
         run = load(path.stem, path.parent)

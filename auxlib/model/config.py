@@ -295,8 +295,8 @@ class TrainConfig:
         log_every: steps per row of the loss history (the mean of those steps).
         checkpoint_every: steps between checkpoints.
         device: ``auto`` (cuda, then mps, then cpu), or one of :data:`DEVICES`.
-        precision: ``auto`` (bf16 autocast where it pays: a GPU with bf16, a CPU with AMX; fp32 elsewhere, see
-            :func:`auxlib.devices.uses_bf16`), ``fp32`` or ``bf16``.
+        precision: ``auto`` (bf16 autocast where it pays: a GPU with bf16, a CPU with bf16 units on which a step
+            measures faster in bf16; fp32 elsewhere, see :func:`auxlib.devices.uses_bf16`), ``fp32`` or ``bf16``.
         compile: run the loss through ``torch.compile`` (its first steps pay the compilation).
         lr_decay: factor in (0, 1] the learning rate is multiplied by every ``lr_decay_every`` steps. [SPLIT]:
             0.4 every 1,000,000.

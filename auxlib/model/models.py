@@ -34,6 +34,31 @@ def glorot_(module: nn.Module) -> None:
                 nn.init.zeros_(layer.bias)
 
 
+class ELU(nn.ELU):
+    """``nn.ELU`` (alpha 1) whose bf16 forward on a CPU is relu(x) + exp(min(x, 0)) - 1, the exponential taken in
+    fp32: torch's CPU kernel computes expm1 element by element, and this form's vectorised operations halve the
+    time of a forward and backward pass (2M elements on two cores: 12.8 ms against 6.5 ms). Before the rounding
+    to bf16 the two differ by at most 1.2e-7 (fp32's spacing at 1), against bf16's spacing of 0.4% of the value.
+    fp32 and other devices keep ``nn.ELU``'s kernel, and the backward is its own."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dtype != torch.bfloat16 or x.device.type != "cpu" or self.alpha != 1.0:
+            return super().forward(x)
+        return cast(torch.Tensor, _ExpELU.apply(x))
+
+
+class _ExpELU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        return torch.exp(x.clamp(max=0).float()).sub_(1).to(x.dtype).add_(F.relu(x))  # one of the terms is 0
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors
+        return torch.ops.aten.elu_backward(grad, 1.0, 1, 1, False, x)
+
+
 class SameConv2d(nn.Conv2d):
     """Stride-1 convolution with TensorFlow's "same" padding: for an even kernel the odd row and column of
     padding go after the image. Only that remainder is padded explicitly; the symmetric part is the convolution's
@@ -68,11 +93,11 @@ class GaussianEncoder(nn.Module):
             in_channels = width
         self.trunk = nn.Sequential(*layers, nn.Flatten())
         width = widths[-1] * spatial * spatial
-        self.hidden = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, hidden), nn.ELU()) if hidden else None
+        self.hidden = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, hidden), ELU()) if hidden else None
         width = hidden or width
         self.condition = None
         if condition:
-            self.condition = nn.Sequential(nn.Linear(condition, width), *([nn.ELU()] if hidden else []))
+            self.condition = nn.Sequential(nn.Linear(condition, width), *([ELU()] if hidden else []))
         self.head = nn.Linear(width, 2 * latent)
         if init == "glorot":
             glorot_(self)
@@ -358,7 +383,7 @@ class AuxGMVAE(AuxVAE):
         width = self.enc_g.trunk[-3].out_channels * (config.image_shape[1] // 2 ** len(config.widths)) ** 2
         for i, hidden in enumerate(config.y_hidden):
             dropout = [nn.Dropout(config.y_dropout)] if config.branch == "compact" or i == 0 else []
-            layers += [nn.Linear(width, hidden), nn.ELU(), *dropout]
+            layers += [nn.Linear(width, hidden), ELU(), *dropout]
             width = hidden
         self.y_head = nn.Sequential(*layers, nn.Linear(width, config.k))
         self.prior_g = nn.Linear(config.k, 2 * config.z_g)
@@ -375,7 +400,7 @@ class AuxGMVAE(AuxVAE):
             return GaussianEncoder(channels, cfg.widths, cfg.z_g, spatial, self.kernels, condition=condition,
                                    init=cfg.init)
         return GaussianEncoder(channels, (cfg.widths[-1],) * len(cfg.widths), cfg.z_g, spatial, self.kernels,
-                               activation=nn.ELU, hidden=512, dropout=cfg.y_dropout, condition=condition,
+                               activation=ELU, hidden=512, dropout=cfg.y_dropout, condition=condition,
                                std_bias=1.0, init=cfg.init)
 
     @property
