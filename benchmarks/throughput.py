@@ -23,10 +23,12 @@ network of Experiment 2.
 They run interleaved, ``--repeats`` times, so that drifts of the machine hit them alike; the script prints the
 median throughput of each and the ratios to (a) with their range over the repeats, and writes them to
 ``<results>/throughput_<arch>[-auxgmvae]_<device>.json`` (``--no-save`` to skip), which the results page shows.
-Beside them it prints the machine's measured matrix-multiply peak (fp32 and bf16, ``torch.mm`` at n = 2,048) and
-each step's achieved GFLOP/s as a share of the peak of the precision it runs in (the FLOPs of
-:func:`auxlib.compute.flops_per_image`: products only, so the share is a lower bound). ``--profile`` also prints
-where (b) and (b16) spend their time, by operator (``torch.profiler``).
+Beside them it prints the machine's measured matrix-multiply peak (fp32 and bf16, ``torch.mm``, the best over
+n = 1,024-4,096), each step's achieved GFLOP/s as a share of the peak of the precision it runs in (the FLOPs of
+:func:`auxlib.compute.flops_per_image`: products only, so the share is a lower bound), and the share of a run's
+time that its training-time scores (:mod:`auxlib.monitor`) take at the standard profile, at the speed of the step
+``precision="auto"`` trains. ``--profile`` also prints where (b) and (b16) spend their time, by operator
+(``torch.profiler``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms.functional import to_tensor
 
 import auxlib
-from auxlib import compute, data, devices, likelihoods, models, results, train
+from auxlib import compute, data, devices, likelihoods, models, monitor, results, train
 from auxlib.model.transforms import patch_shuffle
 
 #: Each timed step: its title (the printout's and the results file's key) and the precision whose measured
@@ -143,6 +145,25 @@ class SplitStep:
         self.stdin.close()
         self.process.wait()
         self._file.close()
+
+
+def score_share(model: torch.nn.Module, chapter: str, dataset: str, step_seconds: float,
+                device: torch.device) -> tuple[float, str]:
+    """The share of a run's time that its training-time scores take at the standard profile of ``chapter`` (one
+    score of ``score_images`` images every ``score_every`` steps of ``step_seconds``), with the setting in words.
+    The monitor is :mod:`auxlib.monitor`'s for the model; an AuxVAE's judge is a classifier of the profile's
+    network (untrained: reading the decodes costs the same)."""
+    tc = auxlib.experiment(chapter, "standard", dataset=dataset).train
+    judge = models.build(auxlib.experiment("classifier", "standard", dataset=dataset).model).to(device).eval()
+    score = monitor.for_model(model, data.load(dataset, "train"), tc.score_images, device, judge)
+    if score is None:
+        return 0.0, "none"
+    score(model)  # first calls allocate
+    start = time.perf_counter()
+    score(model)
+    seconds = time.perf_counter() - start
+    setting = f"{tc.score_images:,} images every {tc.score_every} steps"
+    return seconds / (seconds + tc.score_every * step_seconds), setting
 
 
 def profile_step(step, n: int, title: str, rows: int = 15) -> None:
@@ -281,6 +302,10 @@ def main() -> None:
     why = (f"a step measured {devices.cpu_bf16_speedup():.2f}x faster in bf16 on this CPU" if device.type == "cpu"
            and auto == "b16" else "")
     print(f"out of the box: precision=\"auto\" trains {STEPS[auto][0]}" + (f" ({why})" if why else ""))
+    scored = "exp2" if args.model == "auxgmvae" else "exp1"
+    scored_model = models.build(cfg.model).to(device, memory_format=torch.channels_last)
+    share, setting = score_share(scored_model, scored, args.dataset, b / statistics.median(runs[auto]), device)
+    print(f"training-time scores at {scored}'s standard profile ({setting}): {share:.1%} of a run's time")
     if not args.no_save:
         suffix = "-auxgmvae" if args.model == "auxgmvae" else ""
         path = results.save(f"{results.THROUGHPUT}{args.arch}{suffix}_{args.device}", {
@@ -288,6 +313,7 @@ def main() -> None:
             "parameters": models.count_parameters(naive), "batch_size": b, "threads": torch.get_num_threads(),
             "steps": args.steps, "repeats": args.repeats, "flops_per_image": flops, "peak_gflops": peaks,
             "precision": {STEPS[name][0]: STEPS[name][1] for name in runs}, "auto": STEPS[auto][0],
+            "score_share": share, "score_setting": f"{scored}'s standard profile, {setting}",
             "images_per_second": {STEPS[name][0]: values for name, values in runs.items()}})
         print(f"written to {path}")
 

@@ -117,3 +117,12 @@ def test_decode_scores_are_the_judges_accuracy_on_every_decode(tiny_images):
     scores = monitor.decode_scores(model, Constant(3), x, tiny_images.labels)
     assert scores == {d: pytest.approx(share) for d in auxlib.latents.RESAMPLED}
     assert model.training  # the mode is restored for the next training step
+
+
+def test_a_record_says_what_share_of_its_time_the_scores_took(tiny_images, tmp_path):
+    watched = train.train(gmvae_config(), tiny_images, root=tmp_path / "a", progress=False)
+    record = store.read_record(watched.path / store.RECORD)
+    assert record.score_seconds is not None and 0 < record.score_seconds < record.seconds
+    assert record.score_share == record.score_seconds / record.seconds
+    unwatched = train.train(gmvae_config(score_every=0), tiny_images, root=tmp_path / "b", progress=False)
+    assert store.read_record(unwatched.path / store.RECORD).score_seconds == 0.0

@@ -67,13 +67,16 @@ def test_throughput_table_gives_each_step_its_median_and_ratio_to_the_naive_port
     results.save("throughput_split-auxgmvae_cpu", {
         "arch": "split", "model": "AuxGMVAE", "device": "cpu", "parameters": 6775370, "images_per_second": measured,
         "flops_per_image": 1e9, "peak_gflops": {"fp32": 1000.0, "bf16": 4000.0}, "precision": precision,
-        "auto": "(b) auxlib step, fp32"}, tmp_path)
+        "auto": "(b) auxlib step, fp32", "score_share": 0.0412,
+        "score_setting": "exp2's standard profile, 5,000 images every 250 steps"}, tmp_path)
     table = tables.throughput_table(tmp_path)
     column = table["AuxGMVAE, split, 6,775,370 parameters (cpu)"]
-    assert column.tolist() == ["350 img/s (1.00x (a), 0.70x (s)), 35% of the fp32 peak",
-                               "700 img/s (2.00x (a), 1.40x (s)), 70% of the fp32 peak; out of the box",
-                               "500 img/s (1.43x (a), 1.00x (s)), 50% of the fp32 peak"]
+    assert column.drop(tables.SCORES_ROW).tolist() == ["350 img/s (1.00x (a), 0.70x (s)), 35% of the fp32 peak",
+                                                       "700 img/s (2.00x (a), 1.40x (s)), 70% of the fp32 peak; "
+                                                       "out of the box",
+                                                       "500 img/s (1.43x (a), 1.00x (s)), 50% of the fp32 peak"]
     assert table["AuxVAE, split, 3,204,748 parameters (cpu)"].iloc[2] == ""  # a step the other file did not time
+    assert column[tables.SCORES_ROW] == "4.1% of a run's time (exp2's standard profile, 5,000 images every 250 steps)"
 
 
 def test_over_seeds_gives_each_cell_s_mean_and_spread_in_the_first_seed_s_order():

@@ -390,9 +390,12 @@ def test_auto_precision_is_bf16_on_a_cpu_where_the_measured_step_is_faster(monke
     assert json.loads((tmp_path / "bf16_speedup.json").read_text()) == {here: 1.4, "another CPU": 0.7}
 
 
-def test_the_measured_bf16_speedup_is_a_ratio_of_step_times():
-    # the real measurement, once: a positive ratio of an fp32 step's time to a bf16 one's, within what any CPU does
+def test_the_measured_bf16_speedup_is_a_ratio_of_step_times_and_leaves_the_random_state_alone():
+    # the real measurement, once: a positive ratio of an fp32 step's time to a bf16 one's, within what any CPU does;
+    # a run that measured it between seeding and training must learn what one that read it from the file does
+    before = torch.get_rng_state()
     assert 0.1 < devices._measure_speedup(repeats=1, steps=1) < 10
+    assert torch.equal(torch.get_rng_state(), before)
 
 
 @pytest.mark.parametrize("chapter", ["method", "exp2"])

@@ -238,14 +238,21 @@ def throughput_table(directory: str | os.PathLike | None = None) -> pd.DataFrame
     median images/s with its ratio to the naive port's (a) median and, where the file holds them, to [SPLIT]'s
     TF2 step's (s) and the share of the machine's matrix-multiply peak in the step's precision that its FLOPs
     reach (products only, so a lower bound), and "out of the box" on the step ``precision="auto"`` trains on
-    that machine; empty when no benchmark was saved."""
+    that machine; where the file holds it, a last row (:data:`SCORES_ROW`) gives the share of a run's time that
+    its training-time scores take at that step's speed. Empty when no benchmark was saved."""
     columns = {}
     for path in sorted(Path(directory if directory is not None else results_dir()).glob(f"{THROUGHPUT}*.json")):
         run = load(path.stem, path.parent)
         medians = {step: float(np.median(v)) for step, v in run["images_per_second"].items()}
         heading = f"{run.get('model', 'AuxVAE')}, {run['arch']}, {run['parameters']:,} parameters ({run['device']})"
         columns[heading] = {step: _throughput_cell(run, step, medians) for step in medians}
+        if "score_share" in run:
+            columns[heading][SCORES_ROW] = f"{run['score_share']:.1%} of a run's time ({run['score_setting']})"
     return pd.DataFrame(columns).fillna("")
+
+
+#: The row of :func:`throughput_table` that gives the share of a run's time its training-time scores take.
+SCORES_ROW = "training-time scores"
 
 
 def duration(seconds: float) -> str:

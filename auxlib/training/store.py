@@ -55,8 +55,9 @@ class TrainState:
     the training time in seconds (wall clock, and ``cpu_seconds``, the CPU time of the process that trains; both
     summed over resumes), the most runs that trained side by side with this one in any of its sessions
     (``shared_by``: 0 before the first), and the sums of the loss terms over the ``count`` steps since the last
-    row. ``cpu_seconds`` and ``shared_by`` are None when a session before this version of the loop trained part of
-    the run and so left them unmeasured."""
+    row; ``score_seconds``, the wall-clock seconds of the training-time scores (:mod:`auxlib.monitor`), included
+    in ``seconds``. ``cpu_seconds``, ``shared_by`` and ``score_seconds`` are None when a session before this version
+    of the loop trained part of the run and so left them unmeasured."""
 
     step: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
@@ -66,10 +67,11 @@ class TrainState:
     count: int = 0
     cpu_seconds: float | None = 0.0
     shared_by: int | None = 0
+    score_seconds: float | None = 0.0
 
 
 #: The fields of :class:`TrainState` that a checkpoint keeps under "clocks", not "state".
-_CLOCKS = ("cpu_seconds", "shared_by")
+_CLOCKS = ("cpu_seconds", "shared_by", "score_seconds")
 
 
 @dataclass
@@ -106,6 +108,10 @@ class Record:
     computed in bf16): a key names what is learned, and a run trained again under another ``ran_on`` learns it
     again up to rounding, which over thousands of steps moves its scores about as much as another seed does.
     None in records written before it was recorded.
+
+    ``score_seconds`` is the part of ``seconds`` that the training-time scores took (:mod:`auxlib.monitor`; 0 for a
+    run without them), ``score_share`` its share; None in records written before it was measured, or when part of
+    the run was trained before.
     """
 
     config: RunConfig
@@ -117,15 +123,21 @@ class Record:
     cpu_seconds: float | None = None
     shared_by: int | None = None
     ran_on: dict[str, Any] | None = None
+    score_seconds: float | None = None
+
+    @property
+    def score_share(self) -> float | None:
+        """The share of the run's wall-clock time that its training-time scores took (None where unmeasured)."""
+        return None if self.score_seconds is None or not self.seconds else self.score_seconds / self.seconds
 
 
 def read_record(path: str | os.PathLike) -> Record:
     """The record of a run from its ``run.json`` or ``diverged.json`` (or a copy of either); fields that older
-    records lack (``scores``, ``cpu_seconds``, ``shared_by``, ``ran_on``) are empty or None."""
+    records lack (``scores``, ``cpu_seconds``, ``shared_by``, ``ran_on``, ``score_seconds``) are empty or None."""
     data = json.loads(Path(path).read_text())
     return Record(RunConfig.from_dict(data["config"]), data["history"], data.get("scores", []), data["seconds"],
                   data.get("hardware"), data.get("diverged_at"), data.get("cpu_seconds"), data.get("shared_by"),
-                  data.get("ran_on"))
+                  data.get("ran_on"), data.get("score_seconds"))
 
 
 def find_record(key: str, kept: Sequence[str | os.PathLike] = (), root: str | os.PathLike | None = None
@@ -251,7 +263,7 @@ def resume(path: Path, model: nn.Module, optimiser: torch.optim.Optimizer, shuff
         model.load_state_dict(payload["model"])
         optimiser.load_state_dict(payload["optimiser"])
         # a checkpoint of the loop before the clocks were measured has none: unknown from here on
-        state = TrainState(**payload["state"], **payload.get("clocks", dict.fromkeys(_CLOCKS)))
+        state = TrainState(**payload["state"], **{**dict.fromkeys(_CLOCKS), **payload.get("clocks", {})})
     except Exception as error:
         set_aside([path], error)
         return TrainState()
@@ -326,6 +338,7 @@ def _write_record(path: Path, model: nn.Module, config: RunConfig, state: TrainS
                 else f"{device.type}, {os.cpu_count()} cores")
     record = {"config": config.to_dict(), "history": state.history, "scores": state.scores,
               "seconds": state.seconds, "cpu_seconds": state.cpu_seconds, "shared_by": state.shared_by or None,
+              "score_seconds": state.score_seconds,
               "hardware": hardware, "ran_on": _ran_on(device, config.train.precision), "torch": torch.__version__}
     if path.name == PROGRESS:
         record["step"] = state.step

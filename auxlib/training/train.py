@@ -294,7 +294,10 @@ def _loop(t: Trainer, state: TrainState, progress: bool, shared_by: int = 1) -> 
             state.sums, state.count = {}, 0
             bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k != "step"}, refresh=False)
         if t.score is not None and (done % tc.score_every == 0 or done == tc.steps):
+            scoring = time.perf_counter()
             state.scores.append({"step": done, "images": done * t.sampler.batch_size, **t.score(t.model)})
+            if state.score_seconds is not None:
+                state.score_seconds += time.perf_counter() - scoring
         if at_checkpoint:
             state.step = done
             clocks()
