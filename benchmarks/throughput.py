@@ -274,7 +274,7 @@ def main() -> None:
         rates["s"] = theirs.rate
 
     where = (torch.cuda.get_device_name(device) if device.type == "cuda" else
-             f"{devices.machine().split(', torch')[0]} ({torch.backends.cpu.get_cpu_capability()}, AVX512-BF16: "
+             f"{devices.cpu_model()} ({torch.backends.cpu.get_cpu_capability()}, AVX512-BF16: "
              f"{torch.cpu._is_avx512_bf16_supported()}, AMX: {torch.cpu._is_amx_tile_supported()})")
     auto = "b16" if devices.uses_bf16("auto", device) else "b"  # what training picks here, out of the box
     peaks = {"fp32": matmul_peak(torch.float32, device), "bf16": matmul_peak(torch.bfloat16, device)}

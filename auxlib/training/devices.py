@@ -86,13 +86,17 @@ BF16_MIN_SPEEDUP = 1.1
 SPEEDUP_FILE = CACHE / "bf16_speedup.json"
 
 
-def machine() -> str:
-    """This CPU's model name, torch's version and its thread count: what a measured speed-up holds for."""
+def cpu_model() -> str:
+    """This CPU's model name, as the operating system gives it."""
     cpuinfo = Path("/proc/cpuinfo")  # Linux; platform.processor() is often empty there
     names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
              if line.startswith("model name")] if cpuinfo.exists() else []
-    model = names[0] if names else platform.processor() or platform.machine()
-    return f"{model}, torch {torch.__version__}, {torch.get_num_threads()} threads"
+    return names[0] if names else platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    """This CPU's model name, torch's version and its thread count: what a measured speed-up holds for."""
+    return f"{cpu_model()}, torch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
 def cpu_bf16_speedup() -> float:
