@@ -77,6 +77,11 @@ def test_throughput_table_gives_each_step_its_median_and_ratio_to_the_naive_port
                                                        "500 img/s (1.43x (a), 1.00x (s)), 50% of the fp32 peak"]
     assert table["AuxVAE, split, 3,204,748 parameters (cpu)"].iloc[2] == ""  # a step the other file did not time
     assert column[tables.SCORES_ROW] == "4.1% of a run's time (exp2's standard profile, 5,000 images every 250 steps)"
+    results.save("throughput_compact_cpu", {"arch": "compact", "device": "cpu", "parameters": 1128204,
+                                            "images_per_second": {"(a) naive eager port": [900.0]},
+                                            "score_share": 0.2, "score_setting": "exp1's"}, tmp_path)
+    table = tables.throughput_table(tmp_path)  # the first column has no (s): the scores still come last
+    assert table.index[-1] == tables.SCORES_ROW and "(s) [SPLIT]'s TF2 step, fp32" in table.index
 
 
 def test_over_seeds_gives_each_cell_s_mean_and_spread_in_the_first_seed_s_order():

@@ -248,7 +248,8 @@ def throughput_table(directory: str | os.PathLike | None = None) -> pd.DataFrame
         columns[heading] = {step: _throughput_cell(run, step, medians) for step in medians}
         if "score_share" in run:
             columns[heading][SCORES_ROW] = f"{run['score_share']:.1%} of a run's time ({run['score_setting']})"
-    return pd.DataFrame(columns).fillna("")
+    table = pd.DataFrame(columns).fillna("")
+    return table.loc[[*table.index.drop(SCORES_ROW, errors="ignore"), *table.index.intersection([SCORES_ROW])]]
 
 
 #: The row of :func:`throughput_table` that gives the share of a run's time its training-time scores take.
