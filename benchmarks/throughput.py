@@ -151,11 +151,12 @@ def score_share(model: torch.nn.Module, chapter: str, dataset: str, step_seconds
                 device: torch.device) -> tuple[float, str]:
     """The share of a run's time that its training-time scores take at the standard profile of ``chapter`` (one
     score of ``score_images`` images every ``score_every`` steps of ``step_seconds``), with the setting in words.
-    The monitor is :mod:`auxlib.monitor`'s for the model; an AuxVAE's judge is a classifier of the profile's
-    network (untrained: reading the decodes costs the same)."""
+    The monitor is :mod:`auxlib.monitor`'s for the model, in the precision ``auto`` trains in; an AuxVAE's judge is
+    a classifier of the profile's network (untrained: reading the decodes costs the same)."""
     tc = auxlib.experiment(chapter, "standard", dataset=dataset).train
     judge = models.build(auxlib.experiment("classifier", "standard", dataset=dataset).model).to(device).eval()
-    score = monitor.for_model(model, data.load(dataset, "train"), tc.score_images, device, judge)
+    score = monitor.for_model(model, data.load(dataset, "train"), tc.score_images, device, judge,
+                              devices.uses_bf16("auto", device))
     if score is None:
         return 0.0, "none"
     score(model)  # first calls allocate

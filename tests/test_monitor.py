@@ -126,3 +126,42 @@ def test_a_record_says_what_share_of_its_time_the_scores_took(tiny_images, tmp_p
     assert record.score_share == record.score_seconds / record.seconds
     unwatched = train.train(gmvae_config(score_every=0), tiny_images, root=tmp_path / "b", progress=False)
     assert store.read_record(unwatched.path / store.RECORD).score_seconds == 0.0
+
+
+
+class Recorder(torch.nn.Module):
+    """A judge that names label 0 and tells ``note``, at each call, whether autocast was on and whether its weight
+    is in channels-last order (a function: a deep copy of the judge still calls the test's)."""
+
+    def __init__(self, note):
+        super().__init__()
+        self.note = note
+        self.weight = torch.nn.Parameter(torch.zeros(2, 3, 2, 2))
+
+    def forward(self, x):
+        self.note((torch.is_autocast_enabled("cpu"), self.weight.is_contiguous(memory_format=torch.channels_last)))
+        return torch.nn.functional.one_hot(torch.zeros(len(x), dtype=torch.long), 10).float()
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_scores_are_taken_in_the_runs_precision_by_a_channels_last_copy_of_the_judge(tiny_images, bf16):
+    model = auxlib.models.build(auxlib.experiment("method", "quick", z_g=4, z_l=4, widths=(8, 16)).model)
+    seen = []
+    judge = Recorder(lambda call: seen.append(call))
+    score = monitor.for_model(model, tiny_images, 10, torch.device("cpu"), judge, bf16=bf16)
+    score(model)
+    assert seen and set(seen) == {(bf16, True)}
+    assert judge.weight.is_contiguous() and not torch.is_autocast_enabled("cpu")  # the caller's judge is unchanged
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_a_run_scores_in_the_precision_it_trains_in(tiny_images, judge, tmp_path, monkeypatch, precision):
+    autocast = []
+
+    def decode_scores(model, judge, images, labels):
+        autocast.append(torch.is_autocast_enabled("cpu"))
+        return {name: 0.0 for name in auxlib.latents.RESAMPLED}
+
+    monkeypatch.setattr(monitor, "decode_scores", decode_scores)
+    train.train(judged_config(judge, precision=precision), tiny_images, root=tmp_path / "runs", progress=False)
+    assert autocast == [precision == "bf16"] * 2

@@ -14,10 +14,15 @@ For the AuxVAE (and the same network without the auxiliary task) the row holds t
 (section 3.1) read by a classifier, the run's ``judge``: the share of the images it labels correctly in their
 ``reconstruction`` (posterior means of both parts) and in their decodes with ``z_l resampled`` or ``z_g
 resampled`` from the prior (:func:`auxlib.latents.resampling_accuracies`, one repeat with fixed draws).
+
+Scores are taken in the run's precision (bf16 autocast when its steps compute in bf16) and with the judge in
+channels-last memory order, as the model trains: in fp32 and the judge's own order, they took about a fifth of
+an Experiment 1 run's time on a 2-core CPU, the judge's convolutions most of it (``benchmarks/throughput.py``).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -77,16 +82,27 @@ def register(model_class: type) -> Callable[[MonitorFactory], MonitorFactory]:
 
 
 def for_model(model: nn.Module, data: ImageSet, images: int, device: torch.device,
-              judge: nn.Module | None = None) -> Monitor | None:
+              judge: nn.Module | None = None, bf16: bool = False) -> Monitor | None:
     """The monitor of ``model`` (:data:`MONITORS`) on ``images`` images of ``data`` (drawn with a fixed seed, so
-    every run of a data set is scored on the same ones), or None when its class takes no scores. Raises ValueError
-    for a model of a class with no monitor registered."""
+    every run of a data set is scored on the same ones), computing under bf16 autocast when ``bf16``, or None when
+    its class takes no scores. ``judge`` is read through a channels-last copy; the caller's keeps its memory order.
+    Raises ValueError for a model of a class with no monitor registered."""
     factory = next((MONITORS[c] for c in type(model).__mro__ if c in MONITORS), None)
     if factory is None:
         raise ValueError(f"model must be of a class with a monitor ({', '.join(c.__name__ for c in MONITORS)}), got "
                          f"{type(model).__name__}: register one with auxlib.monitor.register.")
     sample = data.subset(images, seed=0)
-    return factory(model, to_tensor(sample.images, device), sample, judge)
+    if judge is not None:
+        judge = copy.deepcopy(judge).to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]
+    score = factory(model, to_tensor(sample.images, device), sample, judge)
+    if score is None or not bf16:
+        return score
+
+    def in_bf16(trained: Any) -> dict[str, float]:
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            return score(trained)
+
+    return in_bf16
 
 
 @register(AuxVAE)

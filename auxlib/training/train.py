@@ -226,7 +226,6 @@ def set_up(config: RunConfig, data: datasets.ImageSet | None, folder: Path, plac
         torch.manual_seed(tc.seed + 1_000_003 * place.rank)
     shuffle_rng = torch.Generator(device=device).manual_seed(tc.seed + 1_000_003 * place.rank)
     lead = place.rank == 0
-    score = monitor.for_model(model, data, tc.score_images, device, judge) if tc.score_every and lead else None
 
     objective: Any = Objective(model)  # DDP and torch.compile wrap it
     if place.size > 1:
@@ -237,8 +236,10 @@ def set_up(config: RunConfig, data: datasets.ImageSet | None, folder: Path, plac
                   f"lr {tc.lr} (as configured, for that global batch)")
     if tc.compile:
         objective = torch.compile(objective)
+    bf16 = uses_bf16(tc.precision, device)
+    score = monitor.for_model(model, data, tc.score_images, device, judge, bf16) if tc.score_every and lead else None
     return Trainer(config, folder, place, model, objective, optimiser, sampler, share, images, labels, shuffle_rng,
-                   score, uses_bf16(tc.precision, device))
+                   score, bf16)
 
 
 def _loop(t: Trainer, state: TrainState, progress: bool, shared_by: int = 1) -> None:
