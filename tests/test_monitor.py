@@ -128,7 +128,6 @@ def test_a_record_says_what_share_of_its_time_the_scores_took(tiny_images, tmp_p
     assert store.read_record(unwatched.path / store.RECORD).score_seconds == 0.0
 
 
-
 class Recorder(torch.nn.Module):
     """A judge that names label 0 and tells ``note``, at each call, whether autocast was on and whether its weight
     is in channels-last order (a function: a deep copy of the judge still calls the test's)."""
