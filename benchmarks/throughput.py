@@ -148,15 +148,15 @@ class SplitStep:
 
 
 def score_share(model: torch.nn.Module, chapter: str, dataset: str, step_seconds: float,
-                device: torch.device) -> tuple[float, str]:
+                device: torch.device, bf16: bool) -> tuple[float, str]:
     """The share of a run's time that its training-time scores take at the standard profile of ``chapter`` (one
     score of ``score_images`` images every ``score_every`` steps of ``step_seconds``), with the setting in words.
-    The monitor is :mod:`auxlib.monitor`'s for the model, in the precision ``auto`` trains in; an AuxVAE's judge is
-    a classifier of the profile's network (untrained: reading the decodes costs the same)."""
-    tc = auxlib.experiment(chapter, "standard", dataset=dataset).train
-    judge = models.build(auxlib.experiment("classifier", "standard", dataset=dataset).model).to(device).eval()
-    score = monitor.for_model(model, data.load(dataset, "train"), tc.score_images, device, judge,
-                              devices.uses_bf16("auto", device))
+    The monitor is :mod:`auxlib.monitor`'s for the model, in bf16 autocast when ``bf16``; the judge is the run
+    config's own (untrained: reading the decodes costs the same)."""
+    config = auxlib.experiment(chapter, "standard", dataset=dataset)
+    tc = config.train
+    judge = models.build(config.judge.model).to(device).eval() if config.judge else None
+    score = monitor.for_model(model, data.load(dataset, "train"), tc.score_images, device, judge, bf16)
     if score is None:
         return 0.0, "none"
     score(model)  # first calls allocate
@@ -305,7 +305,8 @@ def main() -> None:
     print(f"out of the box: precision=\"auto\" trains {STEPS[auto][0]}" + (f" ({why})" if why else ""))
     scored = "exp2" if args.model == "auxgmvae" else "exp1"
     scored_model = models.build(cfg.model).to(device, memory_format=torch.channels_last)
-    share, setting = score_share(scored_model, scored, args.dataset, b / statistics.median(runs[auto]), device)
+    share, setting = score_share(scored_model, scored, args.dataset, b / statistics.median(runs[auto]), device,
+                                 auto == "b16")
     print(f"training-time scores at {scored}'s standard profile ({setting}): {share:.1%} of a run's time")
     if not args.no_save:
         suffix = "-auxgmvae" if args.model == "auxgmvae" else ""
